@@ -1,0 +1,88 @@
+package dev.flexilib;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The access log: one line per request on stdout, in FlexiLib's format
+ * <pre>127.0.0.1:59940 - - "GET / HTTP/1.1" 200 ttfb 2000.420ms 11 ttlb 2000.568ms (pre-alloc: 1569, alloc: 4350)</pre>
+ * Lines are formatted by the caller and written by one background thread in
+ * batches, so a slow stdout never stalls an event loop.
+ */
+public final class AccessLog implements AutoCloseable {
+    private static final int BATCH = 256;
+
+    /** What one access-log line says; times in nanoseconds. */
+    public record Entry(InetSocketAddress client, String method, String target, String protocol, int status,
+                        long ttfbNanos, long bodyBytes, long ttlbNanos, long preAllocated, long allocated) {}
+
+    private final OutputStream out;
+    private final BlockingQueue<String> lines = new LinkedBlockingQueue<>();
+    private final Thread writer;
+    private volatile boolean closed;
+
+    public AccessLog(OutputStream out) {
+        this.out = out;
+        this.writer = Thread.ofPlatform().name("flexilib-access-log").daemon().start(this::drain);
+    }
+
+    public void log(Entry entry) {
+        lines.add(format(entry));
+    }
+
+    static String format(Entry e) {
+        return String.format(Locale.ROOT, "%s - - \"%s %s %s\" %d ttfb %.3fms %d ttlb %.3fms (pre-alloc: %d, alloc: %d)%n",
+                address(e.client()), e.method(), e.target(), e.protocol(), e.status(), e.ttfbNanos() / 1e6,
+                e.bodyBytes(), e.ttlbNanos() / 1e6, e.preAllocated(), e.allocated());
+    }
+
+    private static String address(InetSocketAddress client) {
+        String host = client.getAddress() != null ? client.getAddress().getHostAddress() : client.getHostString();
+        return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + client.getPort();
+    }
+
+    private void drain() {
+        List<String> batch = new ArrayList<>(BATCH);
+        StringBuilder text = new StringBuilder();
+        while (!closed || !lines.isEmpty()) {
+            try {
+                String first = lines.poll(100, TimeUnit.MILLISECONDS);
+                if (first == null) {
+                    continue;
+                }
+                batch.add(first);
+                lines.drainTo(batch, BATCH - 1);
+                batch.forEach(text::append);
+                out.write(text.toString().getBytes(StandardCharsets.UTF_8));
+                out.flush();
+            } catch (InterruptedException e) {
+                return;
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot write the access log", e);
+            } finally {
+                batch.clear();
+                text.setLength(0);
+            }
+        }
+    }
+
+    /** Writes what is queued, then stops. */
+    @Override
+    public void close() {
+        closed = true;
+        try {
+            writer.join(TimeUnit.SECONDS.toMillis(5));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

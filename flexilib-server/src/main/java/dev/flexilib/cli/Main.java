@@ -1,0 +1,30 @@
+package dev.flexilib.cli;
+
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code flexilib [serve] [--config FILE]} and {@code flexilib check [FILE]}. */
+@Command(name = "flexilib", mixinStandardHelpOptions = true, version = "flexilib 0.1.0",
+        description = "Serves HTTP requests through plugins routed by proxy.ini; with no command, serves.",
+        subcommands = {ServeCommand.class, CheckCommand.class})
+public final class Main implements Callable<Integer> {
+
+    @Option(names = "--config", paramLabel = "FILE", defaultValue = "proxy.ini",
+            description = "the route table (default: ${DEFAULT-VALUE})")
+    Path config;
+
+    public static void main(String[] args) {
+        int status = new CommandLine(new Main()).execute(args);
+        if (status != 0) {
+            System.exit(status);
+        }
+    }
+
+    @Override
+    public Integer call() throws InterruptedException {
+        return ServeCommand.serve(config);
+    }
+}

@@ -1,0 +1,144 @@
+package dev.flexilib.config;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+/**
+ * Reads FlexiLib's proxy.ini: one {@code KEY = VALUE} route per line, tried in
+ * file order. {@code #} starts a comment anywhere on a line; blank lines are
+ * skipped; relative plugin paths are resolved against the config file's directory.
+ */
+public final class ProxyIni {
+
+    private static final Pattern TOKEN = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+");
+    private static final Pattern WHITESPACE = Pattern.compile("[ \t]+");
+
+    private final Path file;
+    private final List<RouteSpec> routes = new ArrayList<>();
+    private final List<ConfigError> errors = new ArrayList<>();
+    private final List<ConfigError> warnings = new ArrayList<>();
+    private final Map<String, Integer> lineOfKey = new HashMap<>();
+
+    private ProxyIni(Path file) {
+        this.file = file;
+    }
+
+    /** Parses {@code file}; throws {@link ConfigException} listing every error in it. */
+    public static RouteConfig read(Path file) {
+        List<String> lines;
+        try {
+            lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new ConfigException(List.of(new ConfigError(file, 0, "cannot read the file: " + e)));
+        }
+        return parse(file, lines);
+    }
+
+    /** Parses {@code lines} as if read from {@code file} (which locates relative plugin paths). */
+    public static RouteConfig parse(Path file, List<String> lines) {
+        ProxyIni ini = new ProxyIni(file);
+        for (int i = 0; i < lines.size(); i++) {
+            ini.parseLine(i + 1, lines.get(i));
+        }
+        if (!ini.errors.isEmpty()) {
+            throw new ConfigException(ini.errors);
+        }
+        return new RouteConfig(file, ini.routes, ini.warnings);
+    }
+
+    private void parseLine(int line, String text) {
+        int comment = text.indexOf('#');
+        String content = (comment >= 0 ? text.substring(0, comment) : text).strip();
+        if (content.isEmpty()) {
+            return;
+        }
+        int equals = content.indexOf('=');
+        if (equals < 0) {
+            error(line, "expected 'KEY = VALUE' (a route such as '/path = lib/plugin.so'), found '" + content + "'");
+            return;
+        }
+        String keyText = content.substring(0, equals).strip();
+        String valueText = content.substring(equals + 1).strip();
+        RouteKey key = parseKey(line, keyText);
+        PluginSpec plugin = parsePlugin(line, valueText);
+        if (key == null || plugin == null || isDuplicate(line, key)) {
+            return;
+        }
+        routes.add(new RouteSpec(line, key, plugin));
+    }
+
+    private RouteKey parseKey(int line, String key) {
+        if (key.isEmpty()) {
+            error(line, "the route has no key: expected '/pathprefix' or 'Header-Name: valueprefix /pathprefix'");
+            return null;
+        }
+        if (key.startsWith("/")) {
+            if (WHITESPACE.matcher(key).find()) {
+                error(line, "the path prefix '" + key + "' contains whitespace");
+                return null;
+            }
+            return new RouteKey.PathPrefix(key);
+        }
+        return parseHeaderKey(line, key);
+    }
+
+    private RouteKey parseHeaderKey(int line, String key) {
+        int colon = key.indexOf(':');
+        String name = colon < 0 ? "" : key.substring(0, colon).strip();
+        String[] parts = colon < 0 ? new String[0] : WHITESPACE.split(key.substring(colon + 1).strip());
+        if (colon < 0 || !TOKEN.matcher(name).matches() || parts.length != 2 || !parts[1].startsWith("/")) {
+            error(line, "expected a key '/pathprefix' or 'Header-Name: valueprefix /pathprefix', found '" + key + "'");
+            return null;
+        }
+        return new RouteKey.HeaderPrefix(name, parts[0], parts[1]);
+    }
+
+    private PluginSpec parsePlugin(int line, String value) {
+        if (value.isEmpty()) {
+            error(line, "the route has no plugin: expected a plugin path after '='");
+            return null;
+        }
+        Path path;
+        try {
+            path = file.toAbsolutePath().getParent().resolve(value).normalize();
+        } catch (InvalidPathException e) {
+            error(line, "'" + value + "' is not a valid plugin path: " + e.getReason());
+            return null;
+        }
+        if (!Files.exists(path)) {
+            warnings.add(new ConfigError(file, line, "plugin file " + path
+                    + " does not exist yet; the route answers 500 until it appears"));
+        } else if (Files.isDirectory(path)) {
+            error(line, "the plugin path " + path + " is a directory, expected a shared library");
+            return null;
+        }
+        return new PluginSpec(PluginSpec.Kind.NATIVE, path);
+    }
+
+    private boolean isDuplicate(int line, RouteKey key) {
+        String identity = switch (key) {
+            case RouteKey.PathPrefix p -> p.pathPrefix();
+            case RouteKey.HeaderPrefix h ->
+                    h.headerName().toLowerCase(Locale.ROOT) + ":" + h.valuePrefix() + " " + h.pathPrefix();
+        };
+        Integer first = lineOfKey.putIfAbsent(identity, line);
+        if (first != null) {
+            error(line, "duplicate key '" + key + "': it is already routed on line " + first);
+            return true;
+        }
+        return false;
+    }
+
+    private void error(int line, String message) {
+        errors.add(new ConfigError(file, line, message));
+    }
+}

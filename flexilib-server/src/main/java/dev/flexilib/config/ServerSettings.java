@@ -1,0 +1,114 @@
+package dev.flexilib.config;
+
+import dev.flexilib.FlexilibException;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.time.Duration;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * Everything the server is started with apart from the route table. Built from
+ * the environment with FlexiLib's variable names and defaults; tests build it in code.
+ *
+ * @param port                    PORT, 0 for any free port
+ * @param listenAddress           LISTEN_ADDRESS
+ * @param workerThreads           SERVER_THREAD_COUNT: native worker threads
+ * @param preallocationBytes      RESPONSE_PREALLOCATION_KB × 1024: each worker's native arena
+ * @param maxRequestLineBytes     FLEXILIB_MAX_REQUEST_LINE: longer request lines answer 414
+ * @param maxHeaderBytes          FLEXILIB_MAX_HEADER_SIZE: larger header sections answer 431
+ * @param maxBodyBytes            FLEXILIB_MAX_BODY_SIZE: larger bodies answer 413
+ * @param idleTimeout             FLEXILIB_IDLE_TIMEOUT_S: an idle keep-alive connection is closed after it
+ * @param reloadQuietPeriod       FLEXILIB_RELOAD_QUIET_MS: a changed plugin file must be quiet this long before it loads
+ */
+public record ServerSettings(
+        int port,
+        InetAddress listenAddress,
+        int workerThreads,
+        int preallocationBytes,
+        int maxRequestLineBytes,
+        int maxHeaderBytes,
+        int maxBodyBytes,
+        Duration idleTimeout,
+        Duration reloadQuietPeriod) {
+
+    public static final int DEFAULT_PORT = 8069;
+
+    /** The defaults, listening on {@code 0.0.0.0:8069}. */
+    public static ServerSettings defaults() {
+        return fromEnvironment(Map.of());
+    }
+
+    /** Reads the settings from environment variables; an invalid value throws, naming the variable. */
+    public static ServerSettings fromEnvironment(Map<String, String> env) {
+        Reader r = new Reader(env);
+        return new ServerSettings(
+                r.integer("PORT", DEFAULT_PORT, 0, 65535),
+                r.value("LISTEN_ADDRESS", address("0.0.0.0"), ServerSettings::address),
+                r.integer("SERVER_THREAD_COUNT", Runtime.getRuntime().availableProcessors(), 1, 4096),
+                r.integer("RESPONSE_PREALLOCATION_KB", 8, 0, 1024 * 1024) * 1024,
+                r.integer("FLEXILIB_MAX_REQUEST_LINE", 8 * 1024, 64, 1024 * 1024),
+                r.integer("FLEXILIB_MAX_HEADER_SIZE", 16 * 1024, 256, 16 * 1024 * 1024),
+                r.integer("FLEXILIB_MAX_BODY_SIZE", 16 * 1024 * 1024, 0, Integer.MAX_VALUE),
+                Duration.ofSeconds(r.integer("FLEXILIB_IDLE_TIMEOUT_S", 75, 1, 86_400)),
+                Duration.ofMillis(r.integer("FLEXILIB_RELOAD_QUIET_MS", 200, 10, 60_000)));
+    }
+
+    public ServerSettings withPort(int newPort) {
+        return new ServerSettings(newPort, listenAddress, workerThreads, preallocationBytes, maxRequestLineBytes,
+                maxHeaderBytes, maxBodyBytes, idleTimeout, reloadQuietPeriod);
+    }
+
+    public ServerSettings withListenAddress(InetAddress address) {
+        return new ServerSettings(port, address, workerThreads, preallocationBytes, maxRequestLineBytes,
+                maxHeaderBytes, maxBodyBytes, idleTimeout, reloadQuietPeriod);
+    }
+
+    public ServerSettings withWorkerThreads(int threads) {
+        return new ServerSettings(port, listenAddress, threads, preallocationBytes, maxRequestLineBytes,
+                maxHeaderBytes, maxBodyBytes, idleTimeout, reloadQuietPeriod);
+    }
+
+    public ServerSettings withLimits(int requestLine, int headers, int body) {
+        return new ServerSettings(port, listenAddress, workerThreads, preallocationBytes, requestLine,
+                headers, body, idleTimeout, reloadQuietPeriod);
+    }
+
+    private static InetAddress address(String text) {
+        try {
+            return InetAddress.getByName(text);
+        } catch (UnknownHostException e) {
+            throw new IllegalArgumentException("not an address this machine can listen on");
+        }
+    }
+
+    /** An invalid environment variable; the message names it. */
+    public static final class InvalidSetting extends FlexilibException {
+        InvalidSetting(String message) {
+            super(message);
+        }
+    }
+
+    private record Reader(Map<String, String> env) {
+        int integer(String name, int fallback, int min, int max) {
+            int value = value(name, fallback, text -> Integer.parseInt(text.strip()));
+            if (value < min || value > max) {
+                throw new InvalidSetting(name + "=" + env.get(name) + " is out of range: expected " + min + ".." + max);
+            }
+            return value;
+        }
+
+        <T> T value(String name, T fallback, Function<String, T> parse) {
+            String text = env.get(name);
+            if (text == null || text.isBlank()) {
+                return fallback;
+            }
+            try {
+                return parse.apply(text);
+            } catch (IllegalArgumentException e) {
+                String why = e instanceof NumberFormatException ? "expected a whole number" : e.getMessage();
+                throw new InvalidSetting(name + "=" + text + " is invalid: " + why);
+            }
+        }
+    }
+}

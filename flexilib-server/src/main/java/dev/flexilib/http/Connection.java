@@ -1,0 +1,258 @@
+package dev.flexilib.http;
+
+import dev.flexilib.AccessLog;
+import dev.flexilib.Diagnostics;
+import dev.flexilib.Diagnostics.Event;
+import dev.flexilib.Handled;
+import dev.flexilib.Header;
+import dev.flexilib.Request;
+import dev.flexilib.Response;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.DecoderResult;
+import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMessage;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
+import io.netty.handler.timeout.IdleStateEvent;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One client connection. Requests are answered strictly in the order they
+ * arrived, one at a time, so pipelined requests get their responses in order;
+ * the connection stays open unless the client or an error asks to close it.
+ * Runs on the connection's event loop only.
+ */
+final class Connection extends ChannelInboundHandlerAdapter {
+    /** Stop reading from a client that pipelines more than this many requests ahead. */
+    private static final int MAX_QUEUED = 16;
+
+    private final RequestHandler handler;
+    private final AccessLog accessLog;
+    private final Diagnostics diagnostics;
+    private final ArrayDeque<Long> headTimes = new ArrayDeque<>();
+    private final ArrayDeque<Exchange> queue = new ArrayDeque<>();
+    private ChannelHandlerContext context;
+    private boolean busy;
+    private boolean closing;
+
+    /** One request waiting for, or getting, its answer. */
+    private record Exchange(Request request, long headNanos, boolean keepAlive, boolean head, Response immediate) {}
+
+    Connection(RequestHandler handler, AccessLog accessLog, Diagnostics diagnostics) {
+        this.handler = handler;
+        this.accessLog = accessLog;
+        this.diagnostics = diagnostics;
+    }
+
+    /** Placed before the aggregator: notes when each request head arrived, for ttfb. */
+    ChannelInboundHandlerAdapter headTimer() {
+        return new ChannelInboundHandlerAdapter() {
+            @Override
+            public void channelRead(ChannelHandlerContext ctx, Object message) {
+                if (message instanceof HttpRequest) {
+                    headTimes.add(System.nanoTime());
+                }
+                ctx.fireChannelRead(message);
+            }
+        };
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        context = ctx;
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object message) {
+        FullHttpRequest request = (FullHttpRequest) message;
+        try {
+            long head = headTimes.isEmpty() ? System.nanoTime() : headTimes.poll();
+            DecoderResult result = request.decoderResult();
+            if (result.isFailure()) {
+                enqueue(failed(request, head, statusFor(result.cause())));
+            } else {
+                enqueue(new Exchange(toRequest(request), head, HttpUtil.isKeepAlive(request),
+                        request.method().equals(HttpMethod.HEAD), null));
+            }
+        } finally {
+            request.release();
+        }
+    }
+
+    /** The aggregator saw a body over the limit: answer 413 in turn, then close (the rest of the body is not read). */
+    void bodyTooLarge(HttpMessage message) {
+        long head = headTimes.isEmpty() ? System.nanoTime() : headTimes.poll();
+        HttpRequest request = (HttpRequest) message;
+        enqueue(new Exchange(partialRequest(request), head, false, false,
+                Response.text(413, "Request body too large\n")));
+    }
+
+    private Exchange failed(HttpRequest request, long head, int status) {
+        String text = switch (status) {
+            case 431 -> "Request header fields too large\n";
+            case 414 -> "Request line too long\n";
+            default -> "Bad request\n";
+        };
+        return new Exchange(partialRequest(request), head, false, false, Response.text(status, text));
+    }
+
+    private static int statusFor(Throwable cause) {
+        return switch (cause) {
+            case TooLongHttpHeaderException e -> 431;
+            case TooLongHttpLineException e -> 414;
+            case TooLongFrameException e -> 431;
+            default -> 400;
+        };
+    }
+
+    private void enqueue(Exchange exchange) {
+        if (closing) {
+            return;
+        }
+        queue.add(exchange);
+        if (queue.size() >= MAX_QUEUED) {
+            context.channel().config().setAutoRead(false);
+        }
+        next();
+    }
+
+    private void next() {
+        if (busy || queue.isEmpty() || closing) {
+            return;
+        }
+        Exchange exchange = queue.poll();
+        if (queue.size() < MAX_QUEUED / 2) {
+            context.channel().config().setAutoRead(true);
+        }
+        busy = true;
+        if (exchange.immediate() != null) {
+            complete(exchange, Handled.of(exchange.immediate()));
+            return;
+        }
+        handler.handle(exchange.request(), handled -> {
+            if (context.executor().inEventLoop()) {
+                complete(exchange, handled);
+            } else {
+                context.executor().execute(() -> complete(exchange, handled));
+            }
+        });
+    }
+
+    private void complete(Exchange exchange, Handled handled) {
+        busy = false;
+        if (!context.channel().isActive()) {
+            return;
+        }
+        long ttfb = System.nanoTime() - exchange.headNanos();
+        boolean close = !exchange.keepAlive();
+        Handled answer = handled;
+        FullHttpResponse response;
+        try {
+            response = ResponseWriter.toNetty(handled.response(), exchange.head());
+        } catch (IllegalArgumentException e) {
+            diagnostics.warn(Event.REQUEST_FAILED, exchange.request().target() + ": the plugin's response is not valid HTTP: "
+                    + e.getMessage());
+            answer = new Handled(Response.text(500, "Internal Server Error\n"), handled.preAllocated(), handled.allocated());
+            response = ResponseWriter.toNetty(answer.response(), exchange.head());
+        }
+        setConnectionHeader(response, exchange.request().protocol(), close);
+        Handled logged = answer;
+        context.writeAndFlush(response).addListener((ChannelFutureListener) future -> {
+            log(exchange, logged, ttfb);
+            if (close) {
+                future.channel().close();
+            }
+        });
+        if (close) {
+            closing = true;
+            queue.clear();
+        } else {
+            next();
+        }
+    }
+
+    private static void setConnectionHeader(FullHttpResponse response, String protocol, boolean close) {
+        if (close) {
+            response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        } else if (HttpVersion.HTTP_1_0.text().equals(protocol)) {
+            response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
+        }
+    }
+
+    private void log(Exchange exchange, Handled handled, long ttfb) {
+        Request request = exchange.request();
+        accessLog.log(new AccessLog.Entry(request.remoteAddress(), request.method(), request.target(),
+                request.protocol(), handled.response().status(), ttfb, handled.response().body().length,
+                System.nanoTime() - exchange.headNanos(), handled.preAllocated(), handled.allocated()));
+    }
+
+    private Request toRequest(FullHttpRequest request) {
+        return new Request(request.method().name(), request.uri(), request.protocolVersion().text(),
+                headers(request.headers()), ByteBufUtil.getBytes(request.content()), remoteAddress());
+    }
+
+    /** What is known of a request that was refused before it was complete. */
+    private Request partialRequest(HttpRequest request) {
+        return new Request(request.method().name(), request.uri(), request.protocolVersion().text(), List.of(),
+                new byte[0], remoteAddress());
+    }
+
+    private InetSocketAddress remoteAddress() {
+        return context.channel().remoteAddress() instanceof InetSocketAddress address ? address
+                : new InetSocketAddress(0);
+    }
+
+    private static List<Header> headers(HttpHeaders headers) {
+        List<Header> list = new ArrayList<>(headers.size());
+        for (Map.Entry<String, String> header : headers) {
+            list.add(new Header(header.getKey(), header.getValue()));
+        }
+        return list;
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
+        if (event instanceof IdleStateEvent && !busy && queue.isEmpty()) {
+            ctx.close();
+        } else {
+            ctx.fireUserEventTriggered(event);
+        }
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        closing = true;
+        queue.clear();
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (cause instanceof IOException) {
+            diagnostics.info(Event.CONNECTION_ERROR, remoteAddress() + ": " + cause.getMessage());
+        } else {
+            diagnostics.error(Event.CONNECTION_ERROR, remoteAddress() + ": closing the connection", cause);
+        }
+        ctx.close();
+    }
+}

@@ -1,0 +1,25 @@
+package dev.flexilib.plugin;
+
+import dev.flexilib.Handled;
+import dev.flexilib.Request;
+
+/**
+ * One loaded generation of a plugin: the contract every plugin host implements.
+ *
+ * <p>Threads: {@link #handle} is called on a thread of the host's
+ * {@link PluginHost#executor() executor}, never on a network event loop, and may
+ * block for as long as the plugin needs; many threads call it at once.
+ * {@link #close} is called once, after the last {@code handle} call returned.
+ *
+ * <p>Memory: the request and its arrays belong to the caller and must not be
+ * kept after {@code handle} returns; the returned response and its arrays
+ * belong to the caller.
+ */
+public interface Plugin {
+
+    /** Answers one request; throws {@link PluginFailure} when the plugin failed. */
+    Handled handle(Request request);
+
+    /** Releases everything the generation holds (for a native library: unloads it). */
+    void close();
+}

@@ -1,0 +1,151 @@
+package dev.flexilib.plugin;
+
+import dev.flexilib.Diagnostics;
+import dev.flexilib.Handled;
+import dev.flexilib.Diagnostics.Event;
+import dev.flexilib.Request;
+import dev.flexilib.config.PluginSpec;
+import java.util.concurrent.Executor;
+
+/**
+ * The current generation of one plugin. The first request loads it; a change
+ * of its file builds the next generation aside and publishes it with one
+ * reference write, so requests never wait for a reload: those that started
+ * earlier finish on the generation they took, which closes behind them.
+ *
+ * <p>Route tables retain the slots they name; a slot that no table names any
+ * more closes its generation once the requests still using it are done.
+ */
+public final class PluginSlot extends RefCounted {
+    private final PluginSpec spec;
+    private final PluginHost host;
+    private final Plugins plugins;
+    private final Diagnostics diagnostics;
+
+    private volatile Generation current;
+    /** Guarded by this: the file version that last failed to load, so it is not tried again per request. */
+    private FailedLoad failure;
+    private int generations;
+    private boolean closed;
+    private AutoCloseable watch = () -> { };
+
+    private record FailedLoad(FileFingerprint source, String message) {}
+
+    PluginSlot(PluginSpec spec, PluginHost host, Plugins plugins, Diagnostics diagnostics) {
+        this.spec = spec;
+        this.host = host;
+        this.plugins = plugins;
+        this.diagnostics = diagnostics;
+    }
+
+    public PluginSpec spec() {
+        return spec;
+    }
+
+    /** The threads {@link #handle} must be called on. */
+    public Executor executor() {
+        return host.executor();
+    }
+
+    /**
+     * Answers one request on the generation current when it starts, loading the
+     * plugin first if this is its first request. Called on an {@link #executor()}
+     * thread by a caller that {@link #tryRetain retained} the slot. Throws
+     * {@link PluginFailure} when the plugin cannot be loaded or fails.
+     */
+    public Handled handle(Request request) {
+        Generation generation = acquireGeneration();
+        try {
+            return generation.plugin().handle(request);
+        } finally {
+            generation.release();
+        }
+    }
+
+    private Generation acquireGeneration() {
+        while (true) {
+            Generation generation = current;
+            if (generation == null) {
+                generation = loadFirst();
+            }
+            if (generation.tryRetain()) {
+                return generation;
+            }
+        }
+    }
+
+    private synchronized Generation loadFirst() {
+        if (current != null) {
+            return current;
+        }
+        FileFingerprint source = FileFingerprint.of(spec.path());
+        if (failure != null && failure.source().equals(source)) {
+            throw new PluginFailure("plugin " + spec + " is not loaded: " + failure.message());
+        }
+        try {
+            current = build();
+            watch = plugins.watch(spec.path(), this::fileChanged);
+            return current;
+        } catch (PluginLoadException e) {
+            failure = new FailedLoad(source, e.getMessage());
+            diagnostics.warn(Event.PLUGIN_LOAD_FAILED, "cannot load " + spec + ": " + e.getMessage());
+            throw new PluginFailure("plugin " + spec + " is not loaded: " + e.getMessage(), e);
+        }
+    }
+
+    /** Called by the watcher once the file has been quiet: loads the new version if it differs. */
+    synchronized void fileChanged() {
+        Generation old = current;
+        if (closed || old == null) {
+            return;
+        }
+        FileFingerprint source = FileFingerprint.of(spec.path());
+        if (source.equals(old.source()) || (failure != null && failure.source().equals(source))) {
+            return;
+        }
+        if (!source.exists()) {
+            diagnostics.warn(Event.RELOAD_SKIPPED, spec + " was removed; generation " + old.number() + " keeps serving");
+            return;
+        }
+        try {
+            Generation next = build();
+            current = next;
+            old.release();
+            diagnostics.info(Event.GENERATION_SWAPPED, spec + ": generation " + next.number()
+                    + " serves new requests, generation " + old.number() + " drains");
+        } catch (PluginLoadException e) {
+            failure = new FailedLoad(source, e.getMessage());
+            diagnostics.warn(Event.PLUGIN_LOAD_FAILED, "cannot load the new version of " + spec + ": "
+                    + e.getMessage() + "; generation " + old.number() + " keeps serving");
+        }
+    }
+
+    private Generation build() throws PluginLoadException {
+        PrivateCopies.Copy copy = plugins.copies().copy(spec.path());
+        Plugin plugin;
+        try {
+            plugin = host.load(copy.path());
+        } catch (RuntimeException e) {
+            PrivateCopies.deleteQuietly(copy.path());
+            throw e instanceof PluginLoadException p ? p : new PluginLoadException(e.toString(), e);
+        }
+        failure = null;
+        int number = ++generations;
+        diagnostics.info(Event.PLUGIN_LOADED, spec + ": generation " + number + " loaded from " + copy.path());
+        return new Generation(number, plugin, copy.path(), copy.source(), diagnostics);
+    }
+
+    @Override
+    protected synchronized void closed() {
+        closed = true;
+        try {
+            watch.close();
+        } catch (Exception ignored) {
+            // removing a listener from a map does not fail
+        }
+        if (current != null) {
+            current.release();
+            current = null;
+        }
+    }
+}

@@ -1,0 +1,91 @@
+package dev.flexilib.plugin.natives;
+
+import static java.lang.foreign.ValueLayout.ADDRESS;
+
+import dev.flexilib.Request;
+import dev.flexilib.Response;
+import dev.flexilib.Handled;
+import dev.flexilib.plugin.Plugin;
+import dev.flexilib.plugin.PluginFailure;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandle;
+import java.util.Optional;
+
+/**
+ * One loaded generation of a native library. A request runs entirely on one
+ * native worker: marshal into the worker's arena, {@code zigInit} (if
+ * exported), {@code handle_request}, copy the response out,
+ * {@code request_deinit} (if exported), reset the arena.
+ */
+final class NativePlugin implements Plugin {
+    private static final Linker LINKER = Linker.nativeLinker();
+    // address-first handles shared by every library: invokeExact on a constant handle is the fast path
+    private static final MethodHandle POINTER_TO_POINTER = LINKER.downcallHandle(FunctionDescriptor.of(ADDRESS, ADDRESS));
+    private static final MethodHandle POINTER_TO_VOID = LINKER.downcallHandle(FunctionDescriptor.ofVoid(ADDRESS));
+    private static final MethodHandle VOID_TO_VOID = LINKER.downcallHandle(FunctionDescriptor.ofVoid());
+
+    private final DynamicLibrary library;
+    private final MemorySegment handleRequest;
+    private final MemorySegment zigInit;
+    private final MemorySegment requestDeinit;
+
+    NativePlugin(DynamicLibrary library, MemorySegment handleRequest, Optional<MemorySegment> zigInit,
+                 Optional<MemorySegment> requestDeinit) {
+        this.library = library;
+        this.handleRequest = handleRequest;
+        this.zigInit = zigInit.orElse(MemorySegment.NULL);
+        this.requestDeinit = requestDeinit.orElse(MemorySegment.NULL);
+    }
+
+    @Override
+    public Handled handle(Request request) {
+        WorkerArena arena = NativeWorker.currentArena().orElseThrow(
+                () -> new IllegalStateException("native plugins run on native worker threads only"));
+        try {
+            MemorySegment nativeRequest = NativeAbi.writeRequest(arena, request);
+            Response response;
+            try {
+                response = call(arena, nativeRequest);
+            } finally {
+                deinit();
+            }
+            return new Handled(response, arena.preallocated(), arena.used());
+        } finally {
+            arena.reset();
+        }
+    }
+
+    private Response call(WorkerArena arena, MemorySegment nativeRequest) {
+        MemorySegment result;
+        try {
+            if (!zigInit.equals(MemorySegment.NULL)) {
+                POINTER_TO_VOID.invokeExact(zigInit, arena.zigAllocator());
+            }
+            result = (MemorySegment) POINTER_TO_POINTER.invokeExact(handleRequest, nativeRequest);
+        } catch (Throwable e) {
+            throw new PluginFailure("calling " + library.file().getFileName() + " failed: " + e, e);
+        }
+        if (result.equals(MemorySegment.NULL)) {
+            throw new PluginFailure("handle_request returned NULL");
+        }
+        return NativeAbi.readResponse(result);
+    }
+
+    private void deinit() {
+        if (requestDeinit.equals(MemorySegment.NULL)) {
+            return;
+        }
+        try {
+            VOID_TO_VOID.invokeExact(requestDeinit);
+        } catch (Throwable e) {
+            throw new PluginFailure("request_deinit failed: " + e, e);
+        }
+    }
+
+    @Override
+    public void close() {
+        library.close();
+    }
+}

@@ -1,0 +1,75 @@
+package dev.flexilib.routing;
+
+import dev.flexilib.Request;
+import dev.flexilib.config.PluginSpec;
+import dev.flexilib.config.RouteConfig;
+import dev.flexilib.config.RouteSpec;
+import dev.flexilib.plugin.PluginSlot;
+import dev.flexilib.plugin.Plugins;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * An immutable snapshot of the routes, in file order. It holds one reference on
+ * each plugin slot it names; routes that name the same plugin share its slot.
+ */
+public final class RouteTable {
+    private final List<Route> routes;
+    private final Map<PluginSpec, PluginSlot> slots;
+
+    private RouteTable(List<Route> routes, Map<PluginSpec, PluginSlot> slots) {
+        this.routes = List.copyOf(routes);
+        this.slots = slots;
+    }
+
+    /** A table with no routes: every request answers 404. */
+    public static RouteTable empty() {
+        return new RouteTable(List.of(), Map.of());
+    }
+
+    /**
+     * Builds the table for {@code config}, keeping the slot (and the loaded generation)
+     * of every plugin that {@code previous} already had.
+     */
+    public static RouteTable build(RouteConfig config, Plugins plugins, RouteTable previous) {
+        Map<PluginSpec, PluginSlot> slots = new LinkedHashMap<>();
+        List<Route> routes = new ArrayList<>();
+        for (RouteSpec spec : config.routes()) {
+            PluginSlot slot = slots.computeIfAbsent(spec.plugin(), plugin -> reuseOrCreate(plugin, plugins, previous));
+            routes.add(new Route(spec, slot));
+        }
+        return new RouteTable(routes, slots);
+    }
+
+    private static PluginSlot reuseOrCreate(PluginSpec plugin, Plugins plugins, RouteTable previous) {
+        PluginSlot old = previous.slots.get(plugin);
+        return old != null && old.tryRetain() ? old : plugins.newSlot(plugin);
+    }
+
+    public List<Route> routes() {
+        return routes;
+    }
+
+    Collection<PluginSlot> slots() {
+        return slots.values();
+    }
+
+    /** The first route that {@code request} matches. */
+    public Optional<Route> match(Request request) {
+        for (Route route : routes) {
+            if (route.matches(request)) {
+                return Optional.of(route);
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** Lets go of this table's slots; those no newer table holds close once drained. */
+    void release() {
+        slots.values().forEach(PluginSlot::release);
+    }
+}
