@@ -1,0 +1,7 @@
+/* A plugin that always fails: handle_request returns NULL. */
+#include "flexilib.h"
+
+struct flexilib_response *handle_request(struct flexilib_request *request) {
+    (void)request;
+    return NULL;
+}

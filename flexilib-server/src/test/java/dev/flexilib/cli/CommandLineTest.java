@@ -1,0 +1,87 @@
+package dev.flexilib.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.flexilib.TestServer;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The flexilib command as a user runs it: start-up errors, check, SIGHUP and SIGTERM. */
+class CommandLineTest {
+    @TempDir
+    Path dir;
+
+    private static HttpResponse<String> get(int port, String target) throws Exception {
+        try (HttpClient client = HttpClient.newHttpClient()) {
+            return client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + target))
+                    .timeout(TestServer.TIMEOUT).build(), HttpResponse.BodyHandlers.ofString());
+        }
+    }
+
+    @Test
+    void aConfigWithErrorsStopsStartUpNamingTheLine() throws Exception {
+        Files.writeString(dir.resolve("proxy.ini"), "/ok = x.so\nbroken line\n");
+
+        try (ServerProcess process = ServerProcess.start(dir, Map.of("PORT", "0"))) {
+            assertThat(process.awaitExit()).isEqualTo(1);
+            assertThat(process.stderr()).contains("proxy.ini:2: expected 'KEY = VALUE'");
+        }
+    }
+
+    @Test
+    void anInvalidEnvironmentVariableStopsStartUpNamingIt() throws Exception {
+        Files.writeString(dir.resolve("proxy.ini"), "/ = x.so\n");
+
+        try (ServerProcess process = ServerProcess.start(dir, Map.of("PORT", "0", "SERVER_THREAD_COUNT", "none"))) {
+            assertThat(process.awaitExit()).isNotZero();
+            assertThat(process.stderr()).contains("SERVER_THREAD_COUNT=none");
+        }
+    }
+
+    @Test
+    void checkPrintsTheRouteTableOrEveryErrorWithItsLine() throws Exception {
+        Path good = Files.writeString(dir.resolve("good.ini"), "Host: iam / = a.so\n/c = c.so\n");
+        Path bad = Files.writeString(dir.resolve("bad.ini"), "/c = c.so\n/c = d.so\noops\n");
+
+        try (ServerProcess ok = ServerProcess.start(dir, Map.of(), "check", good.toString());
+             ServerProcess failing = ServerProcess.start(dir, Map.of(), "check", bad.toString())) {
+            assertThat(ok.awaitExit()).isZero();
+            assertThat(failing.awaitExit()).isEqualTo(1);
+            assertThat(failing.stderr()).contains("bad.ini:2: duplicate key '/c'", "bad.ini:3: expected 'KEY = VALUE'",
+                    "2 errors");
+        }
+    }
+
+    @Test
+    void sighupAppliesAValidConfigAndKeepsServingThroughABrokenOne() throws Exception {
+        Path ini = Files.writeString(dir.resolve("proxy.ini"), "/a = " + TestServer.example("echo") + "\n");
+
+        try (ServerProcess process = ServerProcess.start(dir, Map.of("PORT", "0"))) {
+            int port = process.awaitPort();
+            assertThat(get(port, "/a").statusCode()).isEqualTo(200);
+            assertThat(get(port, "/b").statusCode()).isEqualTo(404);
+
+            Files.writeString(ini, "/b = " + TestServer.example("echo") + "\n");
+            process.signal("HUP");
+            process.awaitStderr(line -> line.contains("config.reloaded"));
+            assertThat(get(port, "/b").statusCode()).isEqualTo(200);
+            assertThat(get(port, "/a").statusCode()).isEqualTo(404);
+
+            Files.writeString(ini, "/b = " + TestServer.example("echo") + "\nthis line is broken\n");
+            process.signal("HUP");
+            process.awaitStderr(line -> line.contains("config.rejected"));
+            process.awaitStderr(line -> line.contains("proxy.ini:2:"));
+            assertThat(get(port, "/b").statusCode()).as("the old table keeps serving").isEqualTo(200);
+
+            process.signal("TERM");
+            assertThat(process.awaitExit()).as("SIGTERM stops the server").isIn(0, 143);
+        }
+    }
+}
