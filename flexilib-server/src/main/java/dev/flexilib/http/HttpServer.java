@@ -8,6 +8,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
@@ -21,8 +22,11 @@ import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpMessage;
 import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.ReferenceCountUtil;
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
 
@@ -105,13 +109,34 @@ public final class HttpServer implements AutoCloseable {
                     .addLast(new IdleStateHandler(0, 0, settings.idleTimeout().toSeconds(), TimeUnit.SECONDS))
                     .addLast(new HttpServerCodec(decoder))
                     .addLast(connection.headTimer())
-                    .addLast(new HttpObjectAggregator(settings.maxBodyBytes()) {
-                        @Override
-                        protected void handleOversizedMessage(ChannelHandlerContext ctx, HttpMessage oversized) {
-                            connection.bodyTooLarge(oversized);
-                        }
-                    })
+                    .addLast(new Aggregator(settings.maxBodyBytes(), connection))
                     .addLast(connection);
+        }
+    }
+
+    /** Netty's aggregator, with an over-long body answered by the connection, in turn and in the access log. */
+    private static final class Aggregator extends HttpObjectAggregator {
+        private final Connection connection;
+
+        Aggregator(int maxBodyBytes, Connection connection) {
+            super(maxBodyBytes);
+            this.connection = connection;
+        }
+
+        @Override
+        protected Object newContinueResponse(HttpMessage start, int maxBodyBytes, ChannelPipeline pipeline) {
+            Object response = super.newContinueResponse(start, maxBodyBytes, pipeline);
+            if (response instanceof HttpResponse refusal && refusal.status().equals(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE)) {
+                // without a continue response the aggregator sees the Content-Length is too large and calls us below
+                ReferenceCountUtil.release(refusal);
+                return null;
+            }
+            return response;
+        }
+
+        @Override
+        protected void handleOversizedMessage(ChannelHandlerContext ctx, HttpMessage oversized) {
+            connection.bodyTooLarge(oversized);
         }
     }
 }

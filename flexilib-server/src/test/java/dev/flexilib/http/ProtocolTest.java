@@ -1,0 +1,544 @@
+package dev.flexilib.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.flexilib.RawHttp;
+import dev.flexilib.TestServer;
+import dev.flexilib.config.ServerSettings;
+import java.io.BufferedInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.Socket;
+import java.net.SocketException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Predicate;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * HTTP/1.1 on the wire, through raw sockets: persistent connections, request
+ * bodies, expectations, HEAD, pipelining, size limits and malformed requests.
+ */
+class ProtocolTest {
+    @TempDir
+    static Path dir;
+    static Path config;
+    /** Default limits. */
+    static TestServer server;
+    /** Request line 1024 bytes, header section 2048 bytes, body 4096 bytes. */
+    static TestServer limited;
+
+    @BeforeAll
+    static void start() throws Exception {
+        config = TestServer.writeConfig(dir, """
+                /echo = %s
+                /sample = %s
+                """.formatted(TestServer.example("echo"), TestServer.example("sample")));
+        server = TestServer.start(config);
+        limited = TestServer.start(TestServer.settings().withLimits(1024, 2048, 4096), config);
+    }
+
+    @AfterAll
+    static void stop() {
+        server.close();
+        limited.close();
+    }
+
+    // --- persistent connections
+
+    @Test
+    void http11KeepsTheConnectionOpenForFurtherRequests() throws Exception {
+        try (Wire wire = Wire.open(server)) {
+            for (String target : new String[] {"/echo/keep-1", "/echo/keep-2", "/echo/keep-3"}) {
+                Reply reply = wire.send(get(target)).read();
+
+                assertThat(reply.status()).isEqualTo(200);
+                assertThat(reply.header("x-echo-target")).hasValue(target);
+                assertThat(reply.header("content-length")).isPresent();
+                assertThat(reply.header("connection")).isEmpty();
+            }
+        }
+    }
+
+    @Test
+    void connectionCloseFromTheClientIsAnsweredThenClosed() throws Exception {
+        try (Wire wire = Wire.open(server)) {
+            Reply reply = wire.send("""
+                    GET /echo/close HTTP/1.1\r
+                    Host: test\r
+                    Connection: close\r
+                    \r
+                    """).read();
+
+            assertThat(reply.status()).isEqualTo(200);
+            assertThat(reply.header("connection")).hasValue("close");
+            assertThat(wire.readUntilClosed()).as("nothing follows the response before the close").isEmpty();
+        }
+    }
+
+    @Test
+    void http10WithoutKeepAliveIsClosedAfterTheResponse() throws Exception {
+        try (Wire wire = Wire.open(server)) {
+            Reply reply = wire.send("GET /echo/http10 HTTP/1.0\r\n\r\n").read();
+
+            assertThat(reply.status()).isEqualTo(200);
+            assertThat(reply.header("x-echo-target")).hasValue("/echo/http10");
+            assertThat(wire.readUntilClosed()).isEmpty();
+        }
+    }
+
+    @Test
+    void http10WithKeepAliveStaysOpen() throws Exception {
+        String request = """
+                GET /echo/http10-keep HTTP/1.0\r
+                Connection: keep-alive\r
+                \r
+                """;
+        try (Wire wire = Wire.open(server)) {
+            Reply first = wire.send(request).read();
+            Reply second = wire.send(request).read();
+
+            assertThat(first.header("connection")).hasValueSatisfying(v -> assertThat(v).isEqualToIgnoringCase("keep-alive"));
+            assertThat(second.status()).isEqualTo(200);
+        }
+    }
+
+    @Test
+    void anIdleKeepAliveConnectionIsClosedOnlyAfterTheIdleTimeout() throws Exception {
+        ServerSettings settings = ServerSettings.fromEnvironment(Map.of("FLEXILIB_IDLE_TIMEOUT_S", "1"))
+                .withPort(0).withListenAddress(InetAddress.getLoopbackAddress()).withWorkerThreads(1);
+        try (TestServer idle = TestServer.start(settings, config); Wire wire = Wire.open(idle)) {
+            // the server's last read or write on this connection comes after this instant
+            long sent = System.nanoTime();
+            assertThat(wire.send(get("/echo/idle")).read().status()).isEqualTo(200);
+
+            assertThat(wire.readUntilClosed()).as("the server closes the idle connection").isEmpty();
+            assertThat(Duration.ofNanos(System.nanoTime() - sent)).isGreaterThanOrEqualTo(Duration.ofMillis(900));
+        }
+    }
+
+    // --- request bodies
+
+    @Test
+    void aContentLengthBodyReachesThePluginWhole() throws Exception {
+        try (Wire wire = Wire.open(server)) {
+            Reply reply = wire.send("""
+                    POST /echo/length HTTP/1.1\r
+                    Host: test\r
+                    Content-Length: 11\r
+                    \r
+                    hello world""").read();
+
+            assertThat(reply.status()).isEqualTo(200);
+            assertThat(reply.body()).isEqualTo("hello world");
+        }
+    }
+
+    @Test
+    void aChunkedBodyWithExtensionsReachesThePluginWhole() throws Exception {
+        try (Wire wire = Wire.open(server)) {
+            Reply reply = wire.send("""
+                    POST /echo/chunked HTTP/1.1\r
+                    Host: test\r
+                    Transfer-Encoding: chunked\r
+                    \r
+                    5\r
+                    hello\r
+                    1;note=space\r
+                     \r
+                    A;a=1;b="two"\r
+                    chunked!!!\r
+                    0\r
+                    \r
+                    """).read();
+
+            assertThat(reply.status()).isEqualTo(200);
+            assertThat(reply.body()).isEqualTo("hello chunked!!!");
+            assertThat(reply.header("x-echo-method")).hasValue("POST");
+        }
+    }
+
+    @Test
+    void expect100ContinueIsAnsweredBeforeTheBodyIsSent() throws Exception {
+        try (Wire wire = Wire.open(server)) {
+            Reply interim = wire.send("""
+                    POST /echo/expect HTTP/1.1\r
+                    Host: test\r
+                    Expect: 100-continue\r
+                    Content-Length: 7\r
+                    \r
+                    """).readHead();
+            assertThat(interim.statusLine()).isEqualTo("HTTP/1.1 100 Continue");
+
+            Reply reply = wire.send("payload").read();
+
+            assertThat(reply.status()).isEqualTo(200);
+            assertThat(reply.body()).isEqualTo("payload");
+        }
+    }
+
+    @Test
+    void expect100ContinueWithABodyOverTheLimitIsRefusedWithoutReadingIt() throws Exception {
+        try (Wire wire = Wire.open(limited)) {
+            Reply reply = wire.send("""
+                    POST /echo/expect-too-large HTTP/1.1\r
+                    Host: test\r
+                    Expect: 100-continue\r
+                    Content-Length: 5000\r
+                    \r
+                    """).read();
+
+            assertThat(reply.status()).isIn(413, 417);
+            assertThat(limited.awaitAccessLog(wire.loggedWith(reply.status()))).contains("/echo/expect-too-large");
+        }
+    }
+
+    @Test
+    void theBodyOfARefusedExpectationIsNeverRunAsARequest() throws Exception {
+        String smuggled = "GET /echo/smuggled HTTP/1.1\r\nHost: test\r\n\r\n";
+        try (Wire wire = Wire.open(limited)) {
+            Reply refusal = wire.send("""
+                    POST /echo/expect-refused HTTP/1.1\r
+                    Host: test\r
+                    Expect: 100-continue\r
+                    Content-Length: 5000\r
+                    \r
+                    """).read();
+            assertThat(refusal.status()).isIn(413, 417);
+
+            // a client may send the content anyway (RFC 9110 section 10.1.1): the server must
+            // then either close or read it as content, never parse it as requests
+            wire.send(smuggled + "x".repeat(5000 - smuggled.length()) + """
+                    GET /echo/after-refusal HTTP/1.1\r
+                    Host: test\r
+                    Connection: close\r
+                    \r
+                    """);
+
+            assertThat(wire.readUntilClosed()).doesNotContain("/echo/smuggled");
+        }
+    }
+
+    @Test
+    void aRefusedExpectationIsAnsweredInTurnWhenPipelined() throws Exception {
+        try (Wire wire = Wire.open(limited)) {
+            wire.send("""
+                    GET /sample/before-refusal HTTP/1.1\r
+                    Host: test\r
+                    x-slow: 300\r
+                    \r
+                    POST /echo/expect-pipelined HTTP/1.1\r
+                    Host: test\r
+                    Expect: 100-continue\r
+                    Content-Length: 5000\r
+                    \r
+                    """);
+
+            assertThat(wire.read().header("x-custom-foo")).as("the earlier request is answered first").hasValue("bar");
+            assertThat(wire.read().status()).isIn(413, 417);
+        }
+    }
+
+    // --- HEAD and pipelining
+
+    @Test
+    void headAnswersTheGetHeadersWithoutABody() throws Exception {
+        try (Wire wire = Wire.open(server)) {
+            String getLength = wire.send(get("/sample/head")).read().header("content-length").orElseThrow();
+
+            wire.send("""
+                    HEAD /sample/head HTTP/1.1\r
+                    Host: test\r
+                    \r
+                    GET /echo/after-head HTTP/1.1\r
+                    Host: test\r
+                    \r
+                    """);
+            Reply head = wire.readHead();
+            Reply next = wire.read();
+
+            assertThat(head.status()).isEqualTo(200);
+            assertThat(head.header("content-length")).hasValue(getLength);
+            assertThat(head.header("x-custom-foo")).hasValue("bar");
+            assertThat(next.statusLine()).as("no stray body bytes before the next response").isEqualTo("HTTP/1.1 200 OK");
+            assertThat(next.header("x-echo-target")).hasValue("/echo/after-head");
+        }
+    }
+
+    @Test
+    void pipelinedRequestsAreAnsweredInRequestOrder() throws Exception {
+        try (Wire wire = Wire.open(server)) {
+            wire.send("""
+                    GET /sample/slow HTTP/1.1\r
+                    Host: test\r
+                    x-slow: 300\r
+                    \r
+                    GET /echo/pipe-1 HTTP/1.1\r
+                    Host: test\r
+                    \r
+                    POST /echo/pipe-2 HTTP/1.1\r
+                    Host: test\r
+                    Content-Length: 4\r
+                    \r
+                    body\
+                    GET /echo/pipe-3 HTTP/1.1\r
+                    Host: test\r
+                    \r
+                    """);
+
+            assertThat(wire.read().header("x-custom-foo")).as("the slow request is answered first").hasValue("bar");
+            assertThat(wire.read().header("x-echo-target")).hasValue("/echo/pipe-1");
+            Reply second = wire.read();
+            assertThat(second.header("x-echo-target")).hasValue("/echo/pipe-2");
+            assertThat(second.body()).isEqualTo("body");
+            assertThat(wire.read().header("x-echo-target")).hasValue("/echo/pipe-3");
+        }
+    }
+
+    // --- limits
+
+    @Test
+    void aHeaderSectionOverTheLimitIsAnswered431AndClosed() throws Exception {
+        try (Wire wire = Wire.open(limited)) {
+            Reply reply = wire.send("""
+                    GET /echo/big-headers HTTP/1.1\r
+                    Host: test\r
+                    X-Big: %s\r
+                    \r
+                    """.formatted("x".repeat(3000))).read();
+
+            assertThat(reply.status()).isEqualTo(431);
+            assertThat(reply.header("connection")).hasValue("close");
+            assertThat(wire.readUntilClosed()).isEmpty();
+            assertThat(limited.awaitAccessLog(wire.loggedWith(431))).contains("/echo/big-headers");
+        }
+    }
+
+    @Test
+    void aRequestLineOverTheLimitIsAnswered414AndClosed() throws Exception {
+        try (Wire wire = Wire.open(limited)) {
+            Reply reply = wire.send(get("/echo/" + "u".repeat(2000))).read();
+
+            assertThat(reply.status()).isEqualTo(414);
+            assertThat(reply.header("connection")).hasValue("close");
+            assertThat(wire.readUntilClosed()).isEmpty();
+            assertThat(limited.awaitAccessLog(wire.loggedWith(414))).isNotNull();
+        }
+    }
+
+    @Test
+    void aContentLengthOverTheLimitIsAnswered413BeforeTheBodyAndClosed() throws Exception {
+        try (Wire wire = Wire.open(limited)) {
+            Reply reply = wire.send("""
+                    POST /echo/too-long HTTP/1.1\r
+                    Host: test\r
+                    Content-Length: 5000\r
+                    \r
+                    """).read();
+
+            assertThat(reply.status()).isEqualTo(413);
+            assertThat(reply.header("connection")).hasValue("close");
+            assertThat(wire.readUntilClosed()).isEmpty();
+            assertThat(limited.awaitAccessLog(wire.loggedWith(413))).contains("POST /echo/too-long HTTP/1.1");
+        }
+    }
+
+    @Test
+    void aChunkedBodyGrowingOverTheLimitIsAnswered413AndClosed() throws Exception {
+        // the last byte sent is the one over the limit, so the server has read everything when it closes
+        try (Wire wire = Wire.open(limited)) {
+            Reply reply = wire.send("""
+                    POST /echo/chunked-too-long HTTP/1.1\r
+                    Host: test\r
+                    Transfer-Encoding: chunked\r
+                    \r
+                    800\r
+                    %s\r
+                    1000\r
+                    %s""".formatted("a".repeat(0x800), "b".repeat(4097 - 0x800))).read();
+
+            assertThat(reply.status()).isEqualTo(413);
+            assertThat(reply.header("connection")).hasValue("close");
+            assertThat(wire.readUntilClosed()).isEmpty();
+            assertThat(limited.awaitAccessLog(wire.loggedWith(413))).contains("POST /echo/chunked-too-long HTTP/1.1");
+        }
+    }
+
+    // --- malformed requests
+
+    @Test
+    void aGarbageRequestLineIsAnswered400AndClosed() throws Exception {
+        assertBadRequest("NOT A REQUEST\r\n\r\n");
+    }
+
+    @Test
+    void aHeaderLineWithoutAColonIsAnswered400AndClosed() throws Exception {
+        assertBadRequest("""
+                GET /echo/no-colon HTTP/1.1\r
+                Host: test\r
+                this line has no colon\r
+                \r
+                """);
+    }
+
+    @Test
+    void aNonNumericContentLengthIsAnswered400AndClosed() throws Exception {
+        assertBadRequest("""
+                POST /echo/length-abc HTTP/1.1\r
+                Host: test\r
+                Content-Length: abc\r
+                \r
+                """);
+    }
+
+    @Test
+    void conflictingContentLengthsAreAnswered400AndClosed() throws Exception {
+        assertBadRequest("""
+                POST /echo/length-twice HTTP/1.1\r
+                Host: test\r
+                Content-Length: 3\r
+                Content-Length: 4\r
+                \r
+                abcd""");
+    }
+
+    @Test
+    void aContentLengthAlongsideChunkedIsAnswered400AndClosed() throws Exception {
+        // two framings for one body is how requests are smuggled past proxies (RFC 9112 section 6.3)
+        assertBadRequest("""
+                POST /echo/length-and-chunked HTTP/1.1\r
+                Host: test\r
+                Content-Length: 3\r
+                Transfer-Encoding: chunked\r
+                \r
+                3\r
+                abc\r
+                0\r
+                \r
+                """);
+    }
+
+    /** A malformed request gets 400, the connection is closed, and the access log records the 400. */
+    private static void assertBadRequest(String request) throws Exception {
+        try (Wire wire = Wire.open(server)) {
+            Reply reply = wire.send(request).read();
+
+            assertThat(reply.status()).isEqualTo(400);
+            assertThat(reply.header("connection")).hasValue("close");
+            assertThat(wire.readUntilClosed()).isEmpty();
+            assertThat(server.awaitAccessLog(wire.loggedWith(400))).isNotNull();
+        }
+    }
+
+    // --- the wire
+
+    private static String get(String target) {
+        return "GET " + target + " HTTP/1.1\r\nHost: test\r\n\r\n";
+    }
+
+    /** One response as read off the socket; header names in lower case. */
+    private record Reply(String statusLine, Map<String, String> headers, String body) {
+        int status() {
+            return Integer.parseInt(statusLine.split(" ", 3)[1]);
+        }
+
+        Optional<String> header(String name) {
+            return Optional.ofNullable(headers.get(name));
+        }
+    }
+
+    /** A client connection that writes requests verbatim and reads responses framed by content-length. */
+    private static final class Wire implements AutoCloseable {
+        private final Socket socket;
+        private final InputStream in;
+        private final OutputStream out;
+
+        private Wire(Socket socket) throws IOException {
+            this.socket = socket;
+            this.in = new BufferedInputStream(socket.getInputStream());
+            this.out = socket.getOutputStream();
+        }
+
+        static Wire open(TestServer server) throws IOException {
+            return new Wire(RawHttp.open(server.port()));
+        }
+
+        Wire send(String text) throws IOException {
+            out.write(text.getBytes(StandardCharsets.ISO_8859_1));
+            out.flush();
+            return this;
+        }
+
+        /** The next response with its body. */
+        Reply read() throws IOException {
+            Reply head = readHead();
+            int length = Integer.parseInt(head.header("content-length").orElse("0"));
+            return new Reply(head.statusLine(), head.headers(),
+                    new String(in.readNBytes(length), StandardCharsets.ISO_8859_1));
+        }
+
+        /** The next status line and headers only: a response to HEAD, or a 100 Continue. */
+        Reply readHead() throws IOException {
+            String statusLine = line();
+            Map<String, String> headers = new LinkedHashMap<>();
+            for (String line = line(); !line.isEmpty(); line = line()) {
+                int colon = line.indexOf(':');
+                headers.put(line.substring(0, colon).strip().toLowerCase(Locale.ROOT), line.substring(colon + 1).strip());
+            }
+            return new Reply(statusLine, headers, "");
+        }
+
+        /**
+         * Everything the server sends until it closes the connection. A server that
+         * closes with request bytes still unread makes the kernel reset the
+         * connection; that is a close too, and what arrived before it is kept.
+         */
+        String readUntilClosed() throws IOException {
+            ByteArrayOutputStream received = new ByteArrayOutputStream();
+            try {
+                for (int b = in.read(); b >= 0; b = in.read()) {
+                    received.write(b);
+                }
+            } catch (SocketException e) {
+                if (!"Connection reset".equals(e.getMessage())) {
+                    throw e;
+                }
+            }
+            return received.toString(StandardCharsets.ISO_8859_1);
+        }
+
+        /** Matches this connection's access-log lines with this status. */
+        Predicate<String> loggedWith(int status) {
+            String client = socket.getLocalAddress().getHostAddress() + ":" + socket.getLocalPort() + " ";
+            return line -> line.startsWith(client) && line.contains("\" " + status + " ");
+        }
+
+        private String line() throws IOException {
+            ByteArrayOutputStream line = new ByteArrayOutputStream();
+            for (int b = in.read(); b != '\n'; b = in.read()) {
+                if (b < 0) {
+                    throw new IOException("connection closed mid-response after: " + line.toString(StandardCharsets.ISO_8859_1));
+                }
+                line.write(b);
+            }
+            String text = line.toString(StandardCharsets.ISO_8859_1);
+            return text.endsWith("\r") ? text.substring(0, text.length() - 1) : text;
+        }
+
+        @Override
+        public void close() throws IOException {
+            socket.close();
+        }
+    }
+}
