@@ -54,6 +54,8 @@ final class Connection extends ChannelInboundHandlerAdapter {
     private ChannelHandlerContext context;
     private boolean busy;
     private boolean closing;
+    /** Set when a request was refused before its body was read: drop that body if it arrives anyway. */
+    private boolean discardNextRequest;
 
     /** One request waiting for, or getting, its answer. */
     private record Exchange(Request request, long headNanos, boolean keepAlive, boolean head, Response immediate) {}
@@ -86,10 +88,14 @@ final class Connection extends ChannelInboundHandlerAdapter {
     public void channelRead(ChannelHandlerContext ctx, Object message) {
         FullHttpRequest request = (FullHttpRequest) message;
         try {
+            if (discardNextRequest) {
+                discardNextRequest = false;
+                return;
+            }
             long head = headTimes.isEmpty() ? System.nanoTime() : headTimes.poll();
             DecoderResult result = request.decoderResult();
             if (result.isFailure()) {
-                enqueue(failed(request, head, statusFor(result.cause())));
+                enqueue(failed(request, head, statusFor(result.cause()), result.cause()));
             } else {
                 enqueue(new Exchange(toRequest(request), head, HttpUtil.isKeepAlive(request),
                         request.method().equals(HttpMethod.HEAD), null));
@@ -107,13 +113,31 @@ final class Connection extends ChannelInboundHandlerAdapter {
                 Response.text(413, "Request body too large\n")));
     }
 
-    private Exchange failed(HttpRequest request, long head, int status) {
+    /** The client expects something other than 100-continue: answer 417 in turn, then close. */
+    void expectationFailed(HttpMessage message) {
+        long head = headTimes.isEmpty() ? System.nanoTime() : headTimes.poll();
+        discardNextRequest = true;
+        enqueue(new Exchange(partialRequest((HttpRequest) message), head, false, false,
+                Response.text(417, "Expectation failed\n")));
+    }
+
+    private Exchange failed(HttpRequest request, long head, int status, Throwable cause) {
         String text = switch (status) {
             case 431 -> "Request header fields too large\n";
             case 414 -> "Request line too long\n";
             default -> "Bad request\n";
         };
-        return new Exchange(partialRequest(request), head, false, false, Response.text(status, text));
+        Request logged = lineUnreadable(request, cause) ? unknownRequest() : partialRequest(request);
+        return new Exchange(logged, head, false, false, Response.text(status, text));
+    }
+
+    /** Netty stands a placeholder request in for one whose request line it could not read. */
+    private static boolean lineUnreadable(HttpRequest request, Throwable cause) {
+        return cause instanceof TooLongHttpLineException || "/bad-request".equals(request.uri());
+    }
+
+    private Request unknownRequest() {
+        return new Request("-", "-", "-", List.of(), new byte[0], remoteAddress());
     }
 
     private static int statusFor(Throwable cause) {

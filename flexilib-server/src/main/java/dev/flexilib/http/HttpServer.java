@@ -20,13 +20,16 @@ import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpMessage;
 import io.netty.handler.codec.http.HttpObjectAggregator;
-import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.timeout.IdleStateHandler;
-import io.netty.util.ReferenceCountUtil;
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
 
@@ -114,7 +117,11 @@ public final class HttpServer implements AutoCloseable {
         }
     }
 
-    /** Netty's aggregator, with an over-long body answered by the connection, in turn and in the access log. */
+    /**
+     * Netty's aggregator, with refusals answered by the connection, in turn and in
+     * the access log. Netty's own handling of a refused expectation resets the
+     * decoder, which would then parse the refused body as a request.
+     */
     private static final class Aggregator extends HttpObjectAggregator {
         private final Connection connection;
 
@@ -125,13 +132,17 @@ public final class HttpServer implements AutoCloseable {
 
         @Override
         protected Object newContinueResponse(HttpMessage start, int maxBodyBytes, ChannelPipeline pipeline) {
-            Object response = super.newContinueResponse(start, maxBodyBytes, pipeline);
-            if (response instanceof HttpResponse refusal && refusal.status().equals(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE)) {
-                // without a continue response the aggregator sees the Content-Length is too large and calls us below
-                ReferenceCountUtil.release(refusal);
+            String expect = start.headers().get(HttpHeaderNames.EXPECT);
+            if (expect != null && start.protocolVersion().compareTo(HttpVersion.HTTP_1_1) >= 0
+                    && !HttpHeaderValues.CONTINUE.contentEqualsIgnoreCase(expect)) {
+                connection.expectationFailed(start);
                 return null;
             }
-            return response;
+            if (HttpUtil.is100ContinueExpected(start) && HttpUtil.getContentLength(start, -1L) <= maxBodyBytes) {
+                return new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE);
+            }
+            // a body over the limit: the aggregator sees its Content-Length and calls handleOversizedMessage
+            return null;
         }
 
         @Override

@@ -5,6 +5,7 @@ import dev.flexilib.Handled;
 import dev.flexilib.Diagnostics.Event;
 import dev.flexilib.Request;
 import dev.flexilib.config.PluginSpec;
+import java.io.IOException;
 import java.util.concurrent.Executor;
 
 /**
@@ -27,7 +28,7 @@ public final class PluginSlot extends RefCounted {
     private FailedLoad failure;
     private int generations;
     private boolean closed;
-    private AutoCloseable watch = () -> { };
+    private AutoCloseable watch;
 
     private record FailedLoad(FileFingerprint source, String message) {}
 
@@ -82,14 +83,32 @@ public final class PluginSlot extends RefCounted {
         if (failure != null && failure.source().equals(source)) {
             throw new PluginFailure("plugin " + spec + " is not loaded: " + failure.message());
         }
+        watchFile(source);
         try {
             current = build();
-            watch = plugins.watch(spec.path(), this::fileChanged);
             return current;
         } catch (PluginLoadException e) {
             failure = new FailedLoad(source, e.getMessage());
             diagnostics.warn(Event.PLUGIN_LOAD_FAILED, "cannot load " + spec + ": " + e.getMessage());
             throw new PluginFailure("plugin " + spec + " is not loaded: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Starts watching before the first load, so that a change made while (or right
+     * after) the file is copied is seen: fileChanged then compares fingerprints.
+     */
+    private void watchFile(FileFingerprint source) {
+        if (watch != null) {
+            return;
+        }
+        try {
+            watch = plugins.watch(spec.path(), this::fileChanged);
+        } catch (IOException e) {
+            if (source.exists()) {
+                diagnostics.warn(Event.WATCH_FAILED, "cannot watch " + spec + " for changes: " + e
+                        + "; it will not be reloaded when it changes");
+            }
         }
     }
 
@@ -139,7 +158,9 @@ public final class PluginSlot extends RefCounted {
     protected synchronized void closed() {
         closed = true;
         try {
-            watch.close();
+            if (watch != null) {
+                watch.close();
+            }
         } catch (Exception ignored) {
             // removing a listener from a map does not fail
         }

@@ -50,19 +50,21 @@ final class PluginWatcher implements AutoCloseable {
         this.thread = Thread.ofPlatform().name("flexilib-watcher").daemon().start(this::run);
     }
 
-    /** Calls {@code onChange} (on the reload thread) after each quiet change of {@code file}. */
-    AutoCloseable watch(Path file, Runnable onChange) {
+    /**
+     * Calls {@code onChange} (on the reload thread) after each quiet change of {@code file}.
+     * Throws if the file's directory cannot be watched (for example, it does not exist yet).
+     */
+    AutoCloseable watch(Path file, Runnable onChange) throws IOException {
         Path directory = file.getParent();
-        try {
+        synchronized (directories) {
             if (!directories.containsValue(directory)) {
-                WatchKey key = directory.register(service, StandardWatchEventKinds.ENTRY_CREATE,
-                        StandardWatchEventKinds.ENTRY_MODIFY, StandardWatchEventKinds.ENTRY_DELETE);
-                directories.put(key, directory);
+                try {
+                    directories.put(directory.register(service, StandardWatchEventKinds.ENTRY_CREATE,
+                            StandardWatchEventKinds.ENTRY_MODIFY, StandardWatchEventKinds.ENTRY_DELETE), directory);
+                } catch (ClosedWatchServiceException e) {
+                    throw new IOException("the watcher is closed", e);
+                }
             }
-        } catch (IOException | ClosedWatchServiceException e) {
-            diagnostics.warn(Event.WATCH_FAILED, "cannot watch " + directory + " for changes to " + file.getFileName()
-                    + ": " + e + "; the plugin will not be reloaded when it changes");
-            return () -> { };
         }
         listeners.computeIfAbsent(file, f -> new CopyOnWriteArrayList<>()).add(onChange);
         return () -> listeners.computeIfPresent(file, (f, list) -> {
@@ -75,7 +77,10 @@ final class PluginWatcher implements AutoCloseable {
         try {
             while (true) {
                 WatchKey key = service.take();
-                Path directory = directories.get(key);
+                Path directory;
+                synchronized (directories) {
+                    directory = directories.get(key);
+                }
                 for (WatchEvent<?> event : key.pollEvents()) {
                     if (event.kind() == StandardWatchEventKinds.OVERFLOW) {
                         listeners.keySet().stream().filter(file -> file.getParent().equals(directory))

@@ -2,6 +2,7 @@ package dev.flexilib.plugin;
 
 import dev.flexilib.Diagnostics;
 import dev.flexilib.config.PluginSpec;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -35,7 +36,7 @@ public final class Plugins implements AutoCloseable {
         return copies;
     }
 
-    AutoCloseable watch(Path file, Runnable onChange) {
+    AutoCloseable watch(Path file, Runnable onChange) throws IOException {
         return watcher.watch(file, onChange);
     }
 

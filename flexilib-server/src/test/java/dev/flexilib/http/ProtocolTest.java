@@ -250,6 +250,48 @@ class ProtocolTest {
         }
     }
 
+    @Test
+    void anUnsupportedExpectationIsRefused417AndItsBodyIsNeverRunAsARequest() throws Exception {
+        String smuggled = "GET /echo/smuggled-417 HTTP/1.1\r\nHost: test\r\n\r\n";
+        try (Wire wire = Wire.open(server)) {
+            wire.send("""
+                    POST /echo/expect-unknown HTTP/1.1\r
+                    Host: test\r
+                    Expect: something-else\r
+                    Content-Length: %d\r
+                    \r
+                    %sGET /echo/after-417 HTTP/1.1\r
+                    Host: test\r
+                    Connection: close\r
+                    \r
+                    """.formatted(smuggled.length(), smuggled));
+
+            assertThat(wire.read().status()).isEqualTo(417);
+            assertThat(wire.readUntilClosed()).doesNotContain("/echo/smuggled-417");
+            assertThat(server.awaitAccessLog(wire.loggedWith(417))).contains("/echo/expect-unknown");
+        }
+    }
+
+    @Test
+    void anUnsupportedExpectationIsAnsweredInTurnWhenPipelined() throws Exception {
+        try (Wire wire = Wire.open(server)) {
+            wire.send("""
+                    GET /sample/before-417 HTTP/1.1\r
+                    Host: test\r
+                    x-slow: 300\r
+                    \r
+                    POST /echo/expect-unknown-pipelined HTTP/1.1\r
+                    Host: test\r
+                    Expect: something-else\r
+                    Content-Length: 0\r
+                    \r
+                    """);
+
+            assertThat(wire.read().header("x-custom-foo")).as("the earlier request is answered first").hasValue("bar");
+            assertThat(wire.read().status()).isEqualTo(417);
+        }
+    }
+
     // --- HEAD and pipelining
 
     @Test
