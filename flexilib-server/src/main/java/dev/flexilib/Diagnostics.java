@@ -27,6 +27,9 @@ public final class Diagnostics {
         GENERATION_UNLOADED("generation.unloaded"),
         RELOAD_SKIPPED("reload.skipped"),
         REQUEST_FAILED("request.failed"),
+        REQUEST_TIMED_OUT("request.timed_out"),
+        PLUGIN_LOG("plugin.log"),
+        PLUGIN_LEAK("plugin.leak"),
         CONNECTION_ERROR("connection.error"),
         WATCH_FAILED("watch.failed");
 

@@ -9,6 +9,7 @@ import dev.flexilib.config.RouteConfig;
 import dev.flexilib.config.ServerSettings;
 import dev.flexilib.http.HttpServer;
 import dev.flexilib.plugin.Plugins;
+import dev.flexilib.plugin.java.JavaHost;
 import dev.flexilib.plugin.natives.NativeHost;
 import dev.flexilib.routing.RouteTable;
 import dev.flexilib.routing.Router;
@@ -25,15 +26,17 @@ public final class Server implements AutoCloseable {
     private final Plugins plugins;
     private final Router router;
     private final AccessLog accessLog;
+    private final Dispatcher dispatcher;
     private final HttpServer http;
 
     private Server(Path configFile, Diagnostics diagnostics, Plugins plugins, Router router, AccessLog accessLog,
-                   HttpServer http) {
+                   Dispatcher dispatcher, HttpServer http) {
         this.configFile = configFile;
         this.diagnostics = diagnostics;
         this.plugins = plugins;
         this.router = router;
         this.accessLog = accessLog;
+        this.dispatcher = dispatcher;
         this.http = http;
     }
 
@@ -45,20 +48,23 @@ public final class Server implements AutoCloseable {
                                Diagnostics diagnostics) throws InterruptedException {
         RouteConfig config = ProxyIni.read(configFile);
         warn(config, diagnostics);
-        Plugins plugins = new Plugins(
-                Map.of(PluginSpec.Kind.NATIVE, new NativeHost(settings.workerThreads(), settings.preallocationBytes())),
+        Plugins plugins = new Plugins(Map.of(
+                PluginSpec.Kind.NATIVE, new NativeHost(settings.workerThreads(), settings.preallocationBytes()),
+                PluginSpec.Kind.JAVA, new JavaHost(diagnostics, settings.javaConcurrency())),
                 diagnostics, settings.reloadQuietPeriod());
         Router router = new Router(RouteTable.build(config, plugins, RouteTable.empty()));
         AccessLog accessLog = new AccessLog(accessLogOut);
+        Dispatcher dispatcher = new Dispatcher(router, settings.requestTimeout(), diagnostics);
         HttpServer http;
         try {
-            http = HttpServer.start(settings, new Dispatcher(router, diagnostics), accessLog, diagnostics);
+            http = HttpServer.start(settings, dispatcher, accessLog, diagnostics);
         } catch (RuntimeException | InterruptedException e) {
+            dispatcher.close();
             accessLog.close();
             plugins.close();
             throw e;
         }
-        Server server = new Server(configFile, diagnostics, plugins, router, accessLog, http);
+        Server server = new Server(configFile, diagnostics, plugins, router, accessLog, dispatcher, http);
         diagnostics.info(Event.SERVER_STARTED, "listening on " + settings.listenAddress().getHostAddress() + ":" + server.address().getPort() + " (" + http.transport() + ", " + settings.workerThreads()
                 + " native workers, " + config.routes().size() + " routes from " + configFile + ")");
         return server;
@@ -96,6 +102,7 @@ public final class Server implements AutoCloseable {
     @Override
     public void close() {
         http.close();
+        dispatcher.close();
         router.replace(RouteTable.empty());
         plugins.close();
         accessLog.close();

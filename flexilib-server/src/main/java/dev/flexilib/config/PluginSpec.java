@@ -1,22 +1,30 @@
 package dev.flexilib.config;
 
 import java.nio.file.Path;
+import java.util.Optional;
 
 /**
  * The right side of a proxy.ini line: which plugin answers. Two routes with an
  * equal spec share one loaded plugin, and a config reload keeps the loaded
  * plugin of every spec it still names.
  */
-public record PluginSpec(Kind kind, Path path) {
+public record PluginSpec(Kind kind, Path path, Optional<String> entryPoint) {
+
+    /** A plugin whose file alone says what to load. */
+    public PluginSpec(Kind kind, Path path) {
+        this(kind, path, Optional.empty());
+    }
 
     /** How the plugin is hosted; recognised from the form of the value. */
     public enum Kind {
         /** A shared library with FlexiLib's C ABI: every value that no other kind claims. */
-        NATIVE
+        NATIVE,
+        /** A JAR with a {@code dev.flexilib.api.Handler}: {@code plugin.jar} or {@code plugin.jar#com.example.Handler}. */
+        JAVA
     }
 
     @Override
     public String toString() {
-        return path.toString();
+        return entryPoint.map(entry -> path + "#" + entry).orElse(path.toString());
     }
 }

@@ -10,6 +10,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.regex.Pattern;
 
 /**
@@ -20,6 +21,7 @@ import java.util.regex.Pattern;
 public final class ProxyIni {
 
     private static final Pattern TOKEN = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+");
+    private static final Pattern JAVA_CLASS = Pattern.compile("[\\p{javaJavaIdentifierStart}][\\p{javaJavaIdentifierPart}]*(\\.[\\p{javaJavaIdentifierStart}][\\p{javaJavaIdentifierPart}]*)*");
     private static final Pattern WHITESPACE = Pattern.compile("[ \t]+");
 
     private final Path file;
@@ -107,21 +109,30 @@ public final class ProxyIni {
             error(line, "the route has no plugin: expected a plugin path after '='");
             return null;
         }
+        int hash = value.indexOf(".jar#");
+        String file = hash >= 0 ? value.substring(0, hash + 4) : value;
+        Optional<String> entryPoint = hash >= 0 ? Optional.of(value.substring(hash + 5)) : Optional.empty();
+        if (entryPoint.isPresent() && !JAVA_CLASS.matcher(entryPoint.get()).matches()) {
+            error(line, "'" + entryPoint.get() + "' after '#' is not a Java class name");
+            return null;
+        }
         Path path;
         try {
-            path = file.toAbsolutePath().getParent().resolve(value).normalize();
+            path = this.file.toAbsolutePath().getParent().resolve(file).normalize();
         } catch (InvalidPathException e) {
             error(line, "'" + value + "' is not a valid plugin path: " + e.getReason());
             return null;
         }
+        PluginSpec.Kind kind = file.endsWith(".jar") ? PluginSpec.Kind.JAVA : PluginSpec.Kind.NATIVE;
         if (!Files.exists(path)) {
-            warnings.add(new ConfigError(file, line, "plugin file " + path
+            warnings.add(new ConfigError(this.file, line, "plugin file " + path
                     + " does not exist yet; the route answers 500 until it appears"));
         } else if (Files.isDirectory(path)) {
-            error(line, "the plugin path " + path + " is a directory, expected a shared library");
+            error(line, "the plugin path " + path + " is a directory, expected "
+                    + (kind == PluginSpec.Kind.JAVA ? "a JAR" : "a shared library"));
             return null;
         }
-        return new PluginSpec(PluginSpec.Kind.NATIVE, path);
+        return new PluginSpec(kind, path, entryPoint);
     }
 
     private boolean isDuplicate(int line, RouteKey key) {

@@ -20,6 +20,8 @@ import java.util.function.Function;
  * @param maxBodyBytes            FLEXILIB_MAX_BODY_SIZE: larger bodies answer 413
  * @param idleTimeout             FLEXILIB_IDLE_TIMEOUT_S: an idle keep-alive connection is closed after it
  * @param reloadQuietPeriod       FLEXILIB_RELOAD_QUIET_MS: a changed plugin file must be quiet this long before it loads
+ * @param requestTimeout          FLEXILIB_REQUEST_TIMEOUT_S: a plugin that takes longer is answered 504 for it
+ * @param javaConcurrency         FLEXILIB_JAVA_CONCURRENCY: requests one Java plugin runs at once; more answer 503
  */
 public record ServerSettings(
         int port,
@@ -30,7 +32,9 @@ public record ServerSettings(
         int maxHeaderBytes,
         int maxBodyBytes,
         Duration idleTimeout,
-        Duration reloadQuietPeriod) {
+        Duration reloadQuietPeriod,
+        Duration requestTimeout,
+        int javaConcurrency) {
 
     public static final int DEFAULT_PORT = 8069;
 
@@ -51,27 +55,39 @@ public record ServerSettings(
                 r.integer("FLEXILIB_MAX_HEADER_SIZE", 16 * 1024, 256, 16 * 1024 * 1024),
                 r.integer("FLEXILIB_MAX_BODY_SIZE", 16 * 1024 * 1024, 0, Integer.MAX_VALUE),
                 Duration.ofSeconds(r.integer("FLEXILIB_IDLE_TIMEOUT_S", 75, 1, 86_400)),
-                Duration.ofMillis(r.integer("FLEXILIB_RELOAD_QUIET_MS", 200, 10, 60_000)));
+                Duration.ofMillis(r.integer("FLEXILIB_RELOAD_QUIET_MS", 200, 10, 60_000)),
+                Duration.ofSeconds(r.integer("FLEXILIB_REQUEST_TIMEOUT_S", 60, 1, 86_400)),
+                r.integer("FLEXILIB_JAVA_CONCURRENCY", 1024, 1, 1_000_000));
     }
 
     public ServerSettings withPort(int newPort) {
         return new ServerSettings(newPort, listenAddress, workerThreads, preallocationBytes, maxRequestLineBytes,
-                maxHeaderBytes, maxBodyBytes, idleTimeout, reloadQuietPeriod);
+                maxHeaderBytes, maxBodyBytes, idleTimeout, reloadQuietPeriod, requestTimeout, javaConcurrency);
     }
 
     public ServerSettings withListenAddress(InetAddress address) {
         return new ServerSettings(port, address, workerThreads, preallocationBytes, maxRequestLineBytes,
-                maxHeaderBytes, maxBodyBytes, idleTimeout, reloadQuietPeriod);
+                maxHeaderBytes, maxBodyBytes, idleTimeout, reloadQuietPeriod, requestTimeout, javaConcurrency);
     }
 
     public ServerSettings withWorkerThreads(int threads) {
         return new ServerSettings(port, listenAddress, threads, preallocationBytes, maxRequestLineBytes,
-                maxHeaderBytes, maxBodyBytes, idleTimeout, reloadQuietPeriod);
+                maxHeaderBytes, maxBodyBytes, idleTimeout, reloadQuietPeriod, requestTimeout, javaConcurrency);
     }
 
     public ServerSettings withLimits(int requestLine, int headers, int body) {
         return new ServerSettings(port, listenAddress, workerThreads, preallocationBytes, requestLine,
-                headers, body, idleTimeout, reloadQuietPeriod);
+                headers, body, idleTimeout, reloadQuietPeriod, requestTimeout, javaConcurrency);
+    }
+
+    public ServerSettings withRequestTimeout(Duration timeout) {
+        return new ServerSettings(port, listenAddress, workerThreads, preallocationBytes, maxRequestLineBytes,
+                maxHeaderBytes, maxBodyBytes, idleTimeout, reloadQuietPeriod, timeout, javaConcurrency);
+    }
+
+    public ServerSettings withJavaConcurrency(int limit) {
+        return new ServerSettings(port, listenAddress, workerThreads, preallocationBytes, maxRequestLineBytes,
+                maxHeaderBytes, maxBodyBytes, idleTimeout, reloadQuietPeriod, requestTimeout, limit);
     }
 
     private static InetAddress address(String text) {

@@ -1,5 +1,6 @@
 package dev.flexilib.plugin;
 
+import dev.flexilib.config.PluginSpec;
 import java.nio.file.Path;
 import java.util.concurrent.Executor;
 
@@ -7,10 +8,10 @@ import java.util.concurrent.Executor;
 public interface PluginHost extends AutoCloseable {
 
     /**
-     * Loads one generation from {@code file}, a private copy nobody else writes to.
-     * Called off the request path's event loops; may block.
+     * Loads one generation of {@code spec} from {@code copy}, a private copy of its
+     * file that nobody else writes to. Called off the event loops; may block.
      */
-    Plugin load(Path file) throws PluginLoadException;
+    Plugin load(PluginSpec spec, Path copy) throws PluginLoadException;
 
     /** The threads that call {@link Plugin#handle} for this kind of plugin. */
     Executor executor();

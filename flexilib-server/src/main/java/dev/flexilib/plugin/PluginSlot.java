@@ -143,7 +143,7 @@ public final class PluginSlot extends RefCounted {
         PrivateCopies.Copy copy = plugins.copies().copy(spec.path());
         Plugin plugin;
         try {
-            plugin = host.load(copy.path());
+            plugin = host.load(spec, copy.path());
         } catch (RuntimeException e) {
             PrivateCopies.deleteQuietly(copy.path());
             throw e instanceof PluginLoadException p ? p : new PluginLoadException(e.toString(), e);

@@ -1,5 +1,6 @@
 package dev.flexilib.plugin.natives;
 
+import dev.flexilib.config.PluginSpec;
 import dev.flexilib.plugin.Plugin;
 import dev.flexilib.plugin.PluginHost;
 import dev.flexilib.plugin.PluginLoadException;
@@ -27,7 +28,7 @@ public final class NativeHost implements PluginHost {
     }
 
     @Override
-    public Plugin load(Path file) throws PluginLoadException {
+    public Plugin load(PluginSpec spec, Path file) throws PluginLoadException {
         DynamicLibrary library = DynamicLibrary.open(file);
         try {
             MemorySegment handleRequest = library.find("handle_request").orElseThrow(() -> new PluginLoadException(
