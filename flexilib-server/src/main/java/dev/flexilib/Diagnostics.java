@@ -31,7 +31,12 @@ public final class Diagnostics {
         PLUGIN_LOG("plugin.log"),
         PLUGIN_LEAK("plugin.leak"),
         CONNECTION_ERROR("connection.error"),
-        WATCH_FAILED("watch.failed");
+        WATCH_FAILED("watch.failed"),
+        SUPERVISOR_STARTED("supervisor.started"),
+        SUPERVISOR_STOPPED("supervisor.stopped"),
+        CHILD_STARTED("child.started"),
+        CHILD_EXITED("child.exited"),
+        SERVER_DRAINING("server.draining");
 
         private final String id;
 

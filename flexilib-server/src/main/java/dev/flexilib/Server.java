@@ -11,12 +11,17 @@ import dev.flexilib.http.HttpServer;
 import dev.flexilib.plugin.Plugins;
 import dev.flexilib.plugin.java.JavaHost;
 import dev.flexilib.plugin.natives.NativeHost;
+import dev.flexilib.routing.Route;
 import dev.flexilib.routing.RouteTable;
 import dev.flexilib.routing.Router;
+import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Collectors;
 
 /** A running flexilib: the route table from one config file, its plugins and the HTTP listener. */
@@ -28,6 +33,7 @@ public final class Server implements AutoCloseable {
     private final AccessLog accessLog;
     private final Dispatcher dispatcher;
     private final HttpServer http;
+    private final AtomicBoolean closed = new AtomicBoolean();
 
     private Server(Path configFile, Diagnostics diagnostics, Plugins plugins, Router router, AccessLog accessLog,
                    Dispatcher dispatcher, HttpServer http) {
@@ -45,7 +51,18 @@ public final class Server implements AutoCloseable {
      * if the file has errors, and before anything is started.
      */
     public static Server start(ServerSettings settings, Path configFile, OutputStream accessLogOut,
-                               Diagnostics diagnostics) throws InterruptedException {
+                               Diagnostics diagnostics) throws InterruptedException, IOException {
+        return start(settings, false, configFile, accessLogOut, diagnostics);
+    }
+
+    /**
+     * As {@link #start(ServerSettings, Path, OutputStream, Diagnostics)}; with
+     * {@code inheritedSocket} it serves the listening socket on standard input
+     * (the supervisor's) instead of binding one.
+     */
+    public static Server start(ServerSettings settings, boolean inheritedSocket, Path configFile,
+                               OutputStream accessLogOut, Diagnostics diagnostics)
+            throws InterruptedException, IOException {
         RouteConfig config = ProxyIni.read(configFile);
         warn(config, diagnostics);
         Plugins plugins = new Plugins(Map.of(
@@ -53,12 +70,15 @@ public final class Server implements AutoCloseable {
                 PluginSpec.Kind.JAVA, new JavaHost(diagnostics, settings.javaConcurrency())),
                 diagnostics, settings.reloadQuietPeriod());
         Router router = new Router(RouteTable.build(config, plugins, RouteTable.empty()));
+        if (settings.preload()) {
+            preload(router.table());
+        }
         AccessLog accessLog = new AccessLog(accessLogOut);
         Dispatcher dispatcher = new Dispatcher(router, settings.requestTimeout(), diagnostics);
         HttpServer http;
         try {
-            http = HttpServer.start(settings, dispatcher, accessLog, diagnostics);
-        } catch (RuntimeException | InterruptedException e) {
+            http = HttpServer.start(settings, inheritedSocket, dispatcher, accessLog, diagnostics);
+        } catch (RuntimeException | InterruptedException | IOException e) {
             dispatcher.close();
             accessLog.close();
             plugins.close();
@@ -68,6 +88,12 @@ public final class Server implements AutoCloseable {
         diagnostics.info(Event.SERVER_STARTED, "listening on " + settings.listenAddress().getHostAddress() + ":" + server.address().getPort() + " (" + http.transport() + ", " + settings.workerThreads()
                 + " native workers, " + config.routes().size() + " routes from " + configFile + ")");
         return server;
+    }
+
+    /** Loads every plugin on its own kind of thread (native code on a native worker), one after another. */
+    private static void preload(RouteTable table) {
+        table.routes().stream().map(Route::slot).distinct()
+                .forEach(slot -> CompletableFuture.runAsync(slot::preload, slot.executor()).join());
     }
 
     public InetSocketAddress address() {
@@ -98,9 +124,24 @@ public final class Server implements AutoCloseable {
         config.warnings().forEach(warning -> diagnostics.warn(Event.CONFIG_WARNING, warning.toString()));
     }
 
-    /** Stops listening, lets the plugins drain and unloads them. */
+    /**
+     * Graceful stop (SIGTERM): stops accepting, lets requests in flight finish
+     * until {@code deadline}, then closes everything.
+     */
+    public void shutdown(Duration deadline) {
+        http.stopAccepting();
+        diagnostics.info(Event.SERVER_DRAINING, "stopping: no new connections; requests in flight have "
+                + deadline.toSeconds() + " s to finish");
+        http.drain(deadline);
+        close();
+    }
+
+    /** Stops listening, closes connections, lets the plugins drain and unloads them. */
     @Override
     public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
         http.close();
         dispatcher.close();
         router.replace(RouteTable.empty());

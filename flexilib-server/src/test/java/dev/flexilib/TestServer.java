@@ -37,7 +37,7 @@ public final class TestServer implements AutoCloseable {
     private final List<String> accessLog = new CopyOnWriteArrayList<>();
     private final HttpClient client = HttpClient.newBuilder().connectTimeout(TIMEOUT).build();
 
-    private TestServer(ServerSettings settings, Path configFile) throws InterruptedException {
+    private TestServer(ServerSettings settings, Path configFile) throws InterruptedException, IOException {
         this.configFile = configFile;
         Diagnostics diagnostics = new Diagnostics(System.err);
         diagnostics.addListener(this::reported);
@@ -52,16 +52,16 @@ public final class TestServer implements AutoCloseable {
                 .withWorkerThreads(4);
     }
 
-    public static TestServer start(Path configFile) throws InterruptedException {
+    public static TestServer start(Path configFile) throws InterruptedException, IOException {
         return start(settings(), configFile);
     }
 
-    public static TestServer start(ServerSettings settings, Path configFile) throws InterruptedException {
+    public static TestServer start(ServerSettings settings, Path configFile) throws InterruptedException, IOException {
         return new TestServer(settings, configFile);
     }
 
     /** Writes {@code ini} as proxy.ini in {@code directory} and serves it. */
-    public static TestServer withConfig(Path directory, String ini) throws InterruptedException {
+    public static TestServer withConfig(Path directory, String ini) throws InterruptedException, IOException {
         return start(writeConfig(directory, ini));
     }
 

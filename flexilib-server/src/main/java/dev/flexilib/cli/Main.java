@@ -17,14 +17,14 @@ public final class Main implements Callable<Integer> {
     Path config;
 
     public static void main(String[] args) {
-        int status = new CommandLine(new Main()).execute(args);
-        if (status != 0) {
-            System.exit(status);
-        }
+        System.exit(new CommandLine(new Main()).execute(args));
     }
+
+    @Option(names = "--no-supervisor", description = "serve in this process, without a supervisor")
+    boolean noSupervisor;
 
     @Override
     public Integer call() throws InterruptedException {
-        return ServeCommand.serve(config);
+        return ServeCommand.serve(config, noSupervisor, false);
     }
 }

@@ -3,17 +3,26 @@ package dev.flexilib.cli;
 import dev.flexilib.Diagnostics;
 import dev.flexilib.Server;
 import dev.flexilib.config.ConfigException;
+import dev.flexilib.config.ProxyIni;
 import dev.flexilib.config.ServerSettings;
+import dev.flexilib.supervisor.Supervisor;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
+import java.io.IOException;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import sun.misc.Signal;
 
-/** Starts the server and serves until SIGTERM or SIGINT; SIGHUP re-reads the config file. */
+/**
+ * Serves until SIGTERM or SIGINT. By default a small supervisor process owns the
+ * listening socket and runs the server as its child (see {@link Supervisor});
+ * {@code --no-supervisor} serves in this one process.
+ */
 @Command(name = "serve", mixinStandardHelpOptions = true,
         description = "Serves the routes of the config file (default: ./proxy.ini). Environment: PORT, "
                 + "LISTEN_ADDRESS, SERVER_THREAD_COUNT, RESPONSE_PREALLOCATION_KB.")
@@ -23,12 +32,20 @@ final class ServeCommand implements Callable<Integer> {
             description = "the route table (default: ${DEFAULT-VALUE})")
     Path config;
 
+    @Option(names = "--no-supervisor",
+            description = "serve in this process, without a supervisor (for debugging, or under systemd or docker)")
+    boolean noSupervisor;
+
+    @Option(names = "--inherited-socket", hidden = true,
+            description = "serve the listening socket on standard input (how the supervisor starts its child)")
+    boolean inheritedSocket;
+
     @Override
     public Integer call() throws InterruptedException {
-        return serve(config);
+        return serve(config, noSupervisor, inheritedSocket);
     }
 
-    static int serve(Path config) throws InterruptedException {
+    static int serve(Path config, boolean noSupervisor, boolean inheritedSocket) throws InterruptedException {
         ServerSettings settings;
         try {
             settings = ServerSettings.fromEnvironment(System.getenv());
@@ -36,24 +53,67 @@ final class ServeCommand implements Callable<Integer> {
             System.err.println("flexilib: " + e.getMessage());
             return 2;
         }
+        if (!noSupervisor && !inheritedSocket) {
+            return supervise(settings, config);
+        }
         Server server;
         try {
-            server = Server.start(settings, config, new FileOutputStream(FileDescriptor.out), Diagnostics.toStderr());
+            server = Server.start(settings, inheritedSocket, config, new FileOutputStream(FileDescriptor.out),
+                    Diagnostics.toStderr());
         } catch (ConfigException e) {
-            System.err.println("flexilib: cannot start, the config file has errors:");
-            e.errors().forEach(error -> System.err.println("  " + error));
+            printErrors(e);
             return 1;
-        } catch (RuntimeException e) {
-            System.err.println("flexilib: cannot start: " + e);
+        } catch (IOException | RuntimeException e) {
+            System.err.println("flexilib: cannot start: " + e.getMessage());
             return 1;
         }
+        return serveUntilStopped(server, settings, inheritedSocket);
+    }
+
+    /** Checks the config before binding anything, so a broken file fails fast instead of crash-looping children. */
+    private static int supervise(ServerSettings settings, Path config) throws InterruptedException {
+        try {
+            ProxyIni.read(config);
+        } catch (ConfigException e) {
+            printErrors(e);
+            return 1;
+        }
+        try {
+            return Supervisor.run(settings.listenAddress(), settings.port(), List.of("--config", config.toString()),
+                    settings.shutdownTimeout(), Diagnostics.toStderr());
+        } catch (IOException e) {
+            System.err.println("flexilib: cannot start: " + e.getMessage());
+            return 1;
+        }
+    }
+
+    private static int serveUntilStopped(Server server, ServerSettings settings, boolean child)
+            throws InterruptedException {
         CountDownLatch stopped = new CountDownLatch(1);
+        AtomicBoolean stopping = new AtomicBoolean();
+        Runnable stop = () -> {
+            if (stopping.compareAndSet(false, true)) {
+                Thread.ofPlatform().name("flexilib-stop").start(() -> {
+                    server.shutdown(settings.shutdownTimeout());
+                    stopped.countDown();
+                });
+            } else {
+                Runtime.getRuntime().halt(130); // a second signal: stop now
+            }
+        };
         Signal.handle(new Signal("HUP"), signal -> server.reloadConfig());
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            server.close();
-            stopped.countDown();
-        }, "flexilib-shutdown"));
+        Signal.handle(new Signal("TERM"), signal -> stop.run());
+        Signal.handle(new Signal("INT"), signal -> stop.run());
+        if (child) {
+            // a child whose supervisor is gone would serve on unsupervised: stop with it
+            ProcessHandle.current().parent().ifPresent(parent -> parent.onExit().thenRun(stop));
+        }
         stopped.await();
         return 0;
+    }
+
+    private static void printErrors(ConfigException e) {
+        System.err.println("flexilib: cannot start, the config file has errors:");
+        e.errors().forEach(error -> System.err.println("  " + error));
     }
 }

@@ -22,6 +22,8 @@ import java.util.function.Function;
  * @param reloadQuietPeriod       FLEXILIB_RELOAD_QUIET_MS: a changed plugin file must be quiet this long before it loads
  * @param requestTimeout          FLEXILIB_REQUEST_TIMEOUT_S: a plugin that takes longer is answered 504 for it
  * @param javaConcurrency         FLEXILIB_JAVA_CONCURRENCY: requests one Java plugin runs at once; more answer 503
+ * @param shutdownTimeout         FLEXILIB_SHUTDOWN_TIMEOUT_S: on SIGTERM, requests in flight get this long to finish
+ * @param preload                 FLEXILIB_PRELOAD=1: load every plugin at start instead of on its first request
  */
 public record ServerSettings(
         int port,
@@ -34,7 +36,9 @@ public record ServerSettings(
         Duration idleTimeout,
         Duration reloadQuietPeriod,
         Duration requestTimeout,
-        int javaConcurrency) {
+        int javaConcurrency,
+        Duration shutdownTimeout,
+        boolean preload) {
 
     public static final int DEFAULT_PORT = 8069;
 
@@ -57,37 +61,45 @@ public record ServerSettings(
                 Duration.ofSeconds(r.integer("FLEXILIB_IDLE_TIMEOUT_S", 75, 1, 86_400)),
                 Duration.ofMillis(r.integer("FLEXILIB_RELOAD_QUIET_MS", 200, 10, 60_000)),
                 Duration.ofSeconds(r.integer("FLEXILIB_REQUEST_TIMEOUT_S", 60, 1, 86_400)),
-                r.integer("FLEXILIB_JAVA_CONCURRENCY", 1024, 1, 1_000_000));
+                r.integer("FLEXILIB_JAVA_CONCURRENCY", 1024, 1, 1_000_000),
+                Duration.ofSeconds(r.integer("FLEXILIB_SHUTDOWN_TIMEOUT_S", 30, 0, 86_400)),
+                r.integer("FLEXILIB_PRELOAD", 0, 0, 1) == 1);
     }
 
     public ServerSettings withPort(int newPort) {
         return new ServerSettings(newPort, listenAddress, workerThreads, preallocationBytes, maxRequestLineBytes,
-                maxHeaderBytes, maxBodyBytes, idleTimeout, reloadQuietPeriod, requestTimeout, javaConcurrency);
+                maxHeaderBytes, maxBodyBytes, idleTimeout, reloadQuietPeriod, requestTimeout, javaConcurrency, shutdownTimeout, preload);
     }
 
     public ServerSettings withListenAddress(InetAddress address) {
         return new ServerSettings(port, address, workerThreads, preallocationBytes, maxRequestLineBytes,
-                maxHeaderBytes, maxBodyBytes, idleTimeout, reloadQuietPeriod, requestTimeout, javaConcurrency);
+                maxHeaderBytes, maxBodyBytes, idleTimeout, reloadQuietPeriod, requestTimeout, javaConcurrency, shutdownTimeout, preload);
     }
 
     public ServerSettings withWorkerThreads(int threads) {
         return new ServerSettings(port, listenAddress, threads, preallocationBytes, maxRequestLineBytes,
-                maxHeaderBytes, maxBodyBytes, idleTimeout, reloadQuietPeriod, requestTimeout, javaConcurrency);
+                maxHeaderBytes, maxBodyBytes, idleTimeout, reloadQuietPeriod, requestTimeout, javaConcurrency, shutdownTimeout, preload);
     }
 
     public ServerSettings withLimits(int requestLine, int headers, int body) {
         return new ServerSettings(port, listenAddress, workerThreads, preallocationBytes, requestLine,
-                headers, body, idleTimeout, reloadQuietPeriod, requestTimeout, javaConcurrency);
+                headers, body, idleTimeout, reloadQuietPeriod, requestTimeout, javaConcurrency, shutdownTimeout, preload);
     }
 
     public ServerSettings withRequestTimeout(Duration timeout) {
         return new ServerSettings(port, listenAddress, workerThreads, preallocationBytes, maxRequestLineBytes,
-                maxHeaderBytes, maxBodyBytes, idleTimeout, reloadQuietPeriod, timeout, javaConcurrency);
+                maxHeaderBytes, maxBodyBytes, idleTimeout, reloadQuietPeriod, timeout, javaConcurrency, shutdownTimeout, preload);
     }
 
     public ServerSettings withJavaConcurrency(int limit) {
         return new ServerSettings(port, listenAddress, workerThreads, preallocationBytes, maxRequestLineBytes,
-                maxHeaderBytes, maxBodyBytes, idleTimeout, reloadQuietPeriod, requestTimeout, limit);
+                maxHeaderBytes, maxBodyBytes, idleTimeout, reloadQuietPeriod, requestTimeout, limit, shutdownTimeout, preload);
+    }
+
+    public ServerSettings withPreload(boolean load) {
+        return new ServerSettings(port, listenAddress, workerThreads, preallocationBytes, maxRequestLineBytes,
+                maxHeaderBytes, maxBodyBytes, idleTimeout, reloadQuietPeriod, requestTimeout, javaConcurrency,
+                shutdownTimeout, load);
     }
 
     private static InetAddress address(String text) {

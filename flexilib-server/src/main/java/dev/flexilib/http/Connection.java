@@ -43,6 +43,9 @@ import java.util.Map;
  * Runs on the connection's event loop only.
  */
 final class Connection extends ChannelInboundHandlerAdapter {
+    /** The event that tells a connection the server is stopping: finish the current request, then close. */
+    static final Object DRAIN = new Object();
+
     /** Stop reading from a client that pipelines more than this many requests ahead. */
     private static final int MAX_QUEUED = 16;
 
@@ -54,6 +57,7 @@ final class Connection extends ChannelInboundHandlerAdapter {
     private ChannelHandlerContext context;
     private boolean busy;
     private boolean closing;
+    private boolean draining;
     /** Set when a request was refused before its body was read: drop that body if it arrives anyway. */
     private boolean discardNextRequest;
 
@@ -188,7 +192,7 @@ final class Connection extends ChannelInboundHandlerAdapter {
             return;
         }
         long ttfb = System.nanoTime() - exchange.headNanos();
-        boolean close = !exchange.keepAlive();
+        boolean close = !exchange.keepAlive() || draining;
         Handled answer = handled;
         FullHttpResponse response;
         try {
@@ -256,7 +260,12 @@ final class Connection extends ChannelInboundHandlerAdapter {
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
-        if (event instanceof IdleStateEvent && !busy && queue.isEmpty()) {
+        if (event == DRAIN) {
+            draining = true;
+            if (!busy) {
+                ctx.close();
+            }
+        } else if (event instanceof IdleStateEvent && !busy && queue.isEmpty()) {
             ctx.close();
         } else {
             ctx.fireUserEventTriggered(event);

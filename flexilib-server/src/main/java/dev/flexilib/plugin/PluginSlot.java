@@ -63,6 +63,15 @@ public final class PluginSlot extends RefCounted {
         }
     }
 
+    /** Loads the plugin now rather than on its first request; a failure is logged and answers 500 later. */
+    public void preload() {
+        try {
+            acquireGeneration().release();
+        } catch (PluginFailure e) {
+            // logged as plugin.load_failed when it happened
+        }
+    }
+
     private Generation acquireGeneration() {
         while (true) {
             Generation generation = current;

@@ -1,0 +1,192 @@
+package dev.flexilib.supervisor;
+
+import dev.flexilib.Diagnostics;
+import dev.flexilib.Diagnostics.Event;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import sun.misc.Signal;
+
+/**
+ * The small parent process: it owns the listening socket and keeps a server
+ * child running on it. When the child dies, for any reason, the supervisor says
+ * why and starts the next one; connections that arrive meanwhile wait in the
+ * socket's backlog. SIGHUP goes to the child; SIGTERM or SIGINT drain the child
+ * and stop both; a second SIGINT stops at once.
+ */
+public final class Supervisor {
+    private final ListeningSocket socket;
+    private final List<String> childCommand;
+    private final Path crashReports;
+    private final Duration shutdownTimeout;
+    private final Diagnostics diagnostics;
+    private final CountDownLatch stopping = new CountDownLatch(1);
+    private volatile Process child;
+    private volatile boolean interruptedOnce;
+
+    private Supervisor(ListeningSocket socket, List<String> childCommand, Path crashReports, Duration shutdownTimeout,
+                       Diagnostics diagnostics) {
+        this.socket = socket;
+        this.childCommand = childCommand;
+        this.crashReports = crashReports;
+        this.shutdownTimeout = shutdownTimeout;
+        this.diagnostics = diagnostics;
+    }
+
+    /**
+     * Listens on {@code address:port} and runs children with {@code serveArguments}
+     * until told to stop; returns the exit status for the supervisor process.
+     */
+    public static int run(InetAddress address, int port, List<String> serveArguments, Duration shutdownTimeout,
+                          Diagnostics diagnostics) throws IOException, InterruptedException {
+        ListeningSocket socket = ListeningSocket.open(address, port);
+        socket.becomeStandardInput();
+        Path crashReports = Files.createTempDirectory("flexilib-crashes-");
+        Supervisor supervisor = new Supervisor(socket, childCommand(crashReports, serveArguments), crashReports,
+                shutdownTimeout, diagnostics);
+        diagnostics.info(Event.SUPERVISOR_STARTED, "listening on " + address.getHostAddress() + ":" + socket.port()
+                + " (supervisor pid " + ProcessHandle.current().pid() + ")");
+        supervisor.handleSignals();
+        return supervisor.superviseUntilStopped();
+    }
+
+    private static List<String> childCommand(Path crashReports, List<String> serveArguments) {
+        List<String> command = new ArrayList<>(List.of(
+                ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString()),
+                "--enable-native-access=ALL-UNNAMED",
+                "--add-opens", "java.base/java.lang=ALL-UNNAMED",
+                "-XX:+ExitOnOutOfMemoryError",
+                "-XX:-CreateCoredumpOnCrash",
+                "-XX:ErrorFile=" + crashReports.resolve("crash-%p.log")));
+        String options = System.getenv("FLEXILIB_JAVA_OPTS");
+        if (options != null && !options.isBlank()) {
+            command.addAll(List.of(options.trim().split("\\s+")));
+        }
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.flexilib.cli.Main", "serve",
+                "--inherited-socket"));
+        command.addAll(serveArguments);
+        return List.copyOf(command);
+    }
+
+    private void handleSignals() {
+        Signal.handle(new Signal("HUP"), signal -> forward(Posix.SIGHUP));
+        Signal.handle(new Signal("TERM"), signal -> stop());
+        Signal.handle(new Signal("INT"), signal -> {
+            if (interruptedOnce) {
+                forward(Posix.SIGKILL);
+                Runtime.getRuntime().halt(130);
+            }
+            interruptedOnce = true;
+            stop();
+        });
+    }
+
+    private int superviseUntilStopped() throws IOException, InterruptedException {
+        Backoff backoff = new Backoff();
+        while (stopping.getCount() > 0) {
+            long started = System.nanoTime();
+            Process process = start();
+            if (process == null) {
+                break;
+            }
+            int code = process.waitFor();
+            if (stopping.getCount() == 0) {
+                break;
+            }
+            Duration uptime = Duration.ofNanos(System.nanoTime() - started);
+            Duration delay = backoff.after(uptime);
+            diagnostics.warn(Event.CHILD_EXITED, "server child " + process.pid() + " " + new ExitStatus(code)
+                    + " after " + uptime.toMillis() + " ms" + crashReport(process.pid())
+                    + (delay.isZero() ? "; starting a new one" : "; it keeps dying, next start in " + delay.toMillis() + " ms"));
+            stopping.await(delay.toMillis(), TimeUnit.MILLISECONDS);
+        }
+        return drain();
+    }
+
+    /** A new child, or null when the supervisor is stopping. */
+    private synchronized Process start() throws IOException {
+        if (stopping.getCount() == 0) {
+            return null;
+        }
+        Process process = new ProcessBuilder(childCommand)
+                .redirectInput(ProcessBuilder.Redirect.INHERIT)
+                .redirectOutput(ProcessBuilder.Redirect.INHERIT)
+                .redirectError(ProcessBuilder.Redirect.INHERIT)
+                .start();
+        child = process;
+        diagnostics.info(Event.CHILD_STARTED, "server child " + process.pid() + " started");
+        return process;
+    }
+
+    /** Stops accepting, lets the child finish what it is doing, and returns the exit status. */
+    private int drain() throws InterruptedException {
+        Process process = child;
+        if (process != null && process.isAlive()) {
+            boolean exited = process.waitFor(shutdownTimeout.plusSeconds(5).toMillis(), TimeUnit.MILLISECONDS);
+            if (!exited) {
+                diagnostics.warn(Event.SUPERVISOR_STOPPED, "the child did not stop in time; killing it");
+                process.destroyForcibly().waitFor();
+            }
+        }
+        deleteCrashDirectoryIfEmpty();
+        diagnostics.info(Event.SUPERVISOR_STOPPED, "stopped");
+        return 0;
+    }
+
+    private synchronized void stop() {
+        if (stopping.getCount() == 0) {
+            return;
+        }
+        try {
+            socket.close(); // new connections are refused from now on; the child drains what it has
+        } catch (IOException e) {
+            diagnostics.warn(Event.SUPERVISOR_STOPPED, "closing the listening socket failed: " + e.getMessage());
+        }
+        forward(Posix.SIGTERM);
+        stopping.countDown();
+    }
+
+    private void forward(int signal) {
+        Process process = child;
+        if (process == null || !process.isAlive()) {
+            return;
+        }
+        try {
+            Posix.kill(process.pid(), signal);
+        } catch (IOException e) {
+            diagnostics.warn(Event.CHILD_EXITED, "cannot signal child " + process.pid() + ": " + e.getMessage());
+        }
+    }
+
+    /** The JVM's crash report names the signal and the frame that crashed (for example a plugin's function). */
+    private String crashReport(long pid) {
+        Path report = crashReports.resolve("crash-" + pid + ".log");
+        if (!Files.isRegularFile(report)) {
+            return "";
+        }
+        try (Stream<String> lines = Files.lines(report)) {
+            List<String> summary = lines.limit(40).filter(line -> line.startsWith("# ") || line.startsWith("# C "))
+                    .map(line -> line.substring(1).strip()).filter(line -> line.startsWith("SIG")
+                            || line.startsWith("C ") || line.startsWith("J ") || line.startsWith("V "))
+                    .toList();
+            return " [" + String.join("; ", summary) + "; report: " + report + "]";
+        } catch (IOException | RuntimeException e) {
+            return " [report: " + report + "]";
+        }
+    }
+
+    private void deleteCrashDirectoryIfEmpty() {
+        try {
+            Files.deleteIfExists(crashReports);
+        } catch (IOException ignored) {
+            // it holds crash reports worth keeping
+        }
+    }
+}
