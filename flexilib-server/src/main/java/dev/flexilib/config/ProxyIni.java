@@ -58,7 +58,7 @@ public final class ProxyIni {
     }
 
     private void parseLine(int line, String text) {
-        int comment = text.indexOf('#');
+        int comment = commentStart(text);
         String content = (comment >= 0 ? text.substring(0, comment) : text).strip();
         if (content.isEmpty()) {
             return;
@@ -76,6 +76,16 @@ public final class ProxyIni {
             return;
         }
         routes.add(new RouteSpec(line, key, plugin));
+    }
+
+    /** Where the comment starts: at the first '#', except the one in a Java route's {@code plugin.jar#ClassName}. */
+    private static int commentStart(String text) {
+        for (int hash = text.indexOf('#'); hash >= 0; hash = text.indexOf('#', hash + 1)) {
+            if (!text.startsWith(".jar", hash - 4)) {
+                return hash;
+            }
+        }
+        return -1;
     }
 
     private RouteKey parseKey(int line, String key) {

@@ -64,6 +64,15 @@ class ProxyIniTest {
     }
 
     @Test
+    void aJarRouteMayNameItsHandlerClassAfterAHashAndStillHaveAComment() {
+        RouteConfig config = parse("/x = plugins/multi.jar#com.example.Picked # the second handler\n/y = lib.so#comment\n");
+
+        assertThat(config.routes()).extracting(RouteSpec::plugin).containsExactly(
+                new PluginSpec(PluginSpec.Kind.JAVA, dir.resolve("plugins/multi.jar"), java.util.Optional.of("com.example.Picked")),
+                new PluginSpec(PluginSpec.Kind.NATIVE, dir.resolve("lib.so")));
+    }
+
+    @Test
     void routesKeepFileOrderAndAbsolutePathsStayAbsolute() {
         RouteConfig config = parse("""
                 / = /opt/plugins/root.so

@@ -56,11 +56,19 @@ public final class JavaHost implements PluginHost {
                 failed[0] = new PluginLoadException(spec + ": " + e, e);
             }
         });
-        try {
-            thread.join();
-        } catch (InterruptedException e) {
+        // a request that waits for this load may time out and be interrupted; the load still finishes,
+        // so that its result is published (or its failure recorded) rather than lost
+        boolean interrupted = false;
+        while (true) {
+            try {
+                thread.join();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
             Thread.currentThread().interrupt();
-            throw new PluginLoadException("interrupted while loading " + spec, e);
         }
         if (failed[0] != null) {
             throw failed[0];
@@ -77,7 +85,8 @@ public final class JavaHost implements PluginHost {
                     config(spec.path().resolveSibling(name + ".properties")));
             initialize(handler, context, loader);
             return new JavaPlugin(name, handler, loader, concurrencyLimit, diagnostics);
-        } catch (RuntimeException | LinkageError e) {
+        } catch (RuntimeException | Error e) {
+            Leaks.release(name, loader, diagnostics);
             closeQuietly(loader);
             throw e instanceof PluginLoadException p ? p : new PluginLoadException(spec + ": " + e, e);
         }

@@ -23,6 +23,7 @@ final class JavaPlugin implements Plugin {
     private final Handler handler;
     private final URLClassLoader loader;
     private final Semaphore permits;
+    private final int concurrencyLimit;
     private final Diagnostics diagnostics;
 
     JavaPlugin(String name, Handler handler, URLClassLoader loader, int concurrencyLimit, Diagnostics diagnostics) {
@@ -30,13 +31,14 @@ final class JavaPlugin implements Plugin {
         this.handler = handler;
         this.loader = loader;
         this.permits = new Semaphore(concurrencyLimit);
+        this.concurrencyLimit = concurrencyLimit;
         this.diagnostics = diagnostics;
     }
 
     @Override
     public Handled handle(Request request) {
         if (!permits.tryAcquire()) {
-            throw new PluginOverloaded(name + " already runs " + permits.availablePermits() + " requests");
+            throw new PluginOverloaded(name + " already runs its limit of " + concurrencyLimit + " requests");
         }
         Thread thread = Thread.currentThread();
         ClassLoader previous = thread.getContextClassLoader();
