@@ -43,9 +43,10 @@ final class JavaPlugin implements Plugin {
         Thread thread = Thread.currentThread();
         ClassLoader previous = thread.getContextClassLoader();
         thread.setContextClassLoader(loader);
+        AllocationMeter allocation = AllocationMeter.start();
         try {
-            dev.flexilib.api.Response response = handler.handle(toApi(request));
-            return Handled.of(fromApi(response));
+            Response response = fromApi(handler.handle(toApi(request)));
+            return new Handled(response, 0, allocation.allocated());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new PluginFailure(name + " was interrupted", e);
