@@ -7,45 +7,35 @@ import dev.flexilib.plugin.PluginOverloaded;
 import dev.flexilib.plugin.PluginSlot;
 import dev.flexilib.routing.Route;
 import dev.flexilib.routing.Router;
-import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 
 /**
  * Routes each request and runs its plugin on the plugin's own threads. This is
- * the one place where a failure becomes a status code; the reason goes to the
- * log, never into the response body.
+ * the one place where a plugin's failure becomes a status code; the reason goes
+ * to the log, never into the response body.
  */
-final class Dispatcher implements RequestHandler, AutoCloseable {
+final class Dispatcher implements RequestHandler {
     static final Response NOT_FOUND = Response.text(404, "Not Found\n");
     static final Response PLUGIN_FAILED = Response.text(500, "Internal Server Error\n");
     static final Response UNAVAILABLE = Response.text(503, "Service Unavailable\n");
-    static final Response TIMED_OUT = Response.text(504, "Gateway Timeout\n");
+    private static final Runnable NOTHING = () -> { };
 
     private final Router router;
-    private final Duration timeout;
     private final Diagnostics diagnostics;
-    private final ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1,
-            Thread.ofPlatform().name("flexilib-timeouts").daemon().factory());
 
-    Dispatcher(Router router, Duration timeout, Diagnostics diagnostics) {
+    Dispatcher(Router router, Diagnostics diagnostics) {
         this.router = router;
-        this.timeout = timeout;
         this.diagnostics = diagnostics;
-        timer.setRemoveOnCancelPolicy(true);
     }
 
     @Override
-    public void handle(Request request, Consumer<Handled> done) {
+    public Runnable handle(Request request, Consumer<Handled> done) {
         Optional<Route> route = router.route(request);
         if (route.isEmpty()) {
             done.accept(Handled.of(NOT_FOUND));
-            return;
+            return NOTHING;
         }
         PluginSlot slot = route.get().slot();
         Call call = new Call(slot, request, done);
@@ -54,19 +44,17 @@ final class Dispatcher implements RequestHandler, AutoCloseable {
         } catch (RejectedExecutionException e) {
             slot.release();
             done.accept(Handled.of(UNAVAILABLE));
-            return;
+            return NOTHING;
         }
-        call.deadline = timer.schedule(call::timedOut, timeout.toMillis(), TimeUnit.MILLISECONDS);
+        return call::abandon;
     }
 
-    /** One request's run on a plugin thread, answered once: by the plugin or by the timeout, whichever is first. */
+    /** One request's run on a plugin thread. */
     private final class Call implements Runnable {
         private final PluginSlot slot;
         private final Request request;
         private final Consumer<Handled> done;
-        private final AtomicBoolean answered = new AtomicBoolean();
         private volatile Thread thread;
-        volatile ScheduledFuture<?> deadline;
 
         Call(PluginSlot slot, Request request, Consumer<Handled> done) {
             this.slot = slot;
@@ -77,28 +65,19 @@ final class Dispatcher implements RequestHandler, AutoCloseable {
         @Override
         public void run() {
             thread = Thread.currentThread();
-            Handled handled = Dispatcher.this.run(slot, request);
-            thread = null;
-            ScheduledFuture<?> pending = deadline;
-            if (pending != null) {
-                pending.cancel(false);
-            }
-            if (answered.compareAndSet(false, true)) {
-                done.accept(handled);
+            try {
+                done.accept(Dispatcher.this.run(slot, request));
+            } finally {
+                thread = null;
             }
         }
 
-        void timedOut() {
-            if (!answered.compareAndSet(false, true)) {
-                return;
-            }
-            diagnostics.warn(Event.REQUEST_TIMED_OUT, describe(request, slot) + ": no answer within " + timeout
-                    + "; answered 504");
+        /** A Java handler can be interrupted; native code cannot, and runs to its end. */
+        void abandon() {
             Thread running = thread;
             if (running != null && running.isVirtual()) {
-                running.interrupt(); // a Java handler can stop; native code cannot be interrupted
+                running.interrupt();
             }
-            done.accept(Handled.of(TIMED_OUT));
         }
     }
 
@@ -121,10 +100,5 @@ final class Dispatcher implements RequestHandler, AutoCloseable {
 
     private static String describe(Request request, PluginSlot slot) {
         return request.method() + " " + request.target() + " (" + slot.spec() + ")";
-    }
-
-    @Override
-    public void close() {
-        timer.shutdownNow();
     }
 }

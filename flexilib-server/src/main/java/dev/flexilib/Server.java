@@ -31,18 +31,16 @@ public final class Server implements AutoCloseable {
     private final Plugins plugins;
     private final Router router;
     private final AccessLog accessLog;
-    private final Dispatcher dispatcher;
     private final HttpServer http;
     private final AtomicBoolean closed = new AtomicBoolean();
 
     private Server(Path configFile, Diagnostics diagnostics, Plugins plugins, Router router, AccessLog accessLog,
-                   Dispatcher dispatcher, HttpServer http) {
+                   HttpServer http) {
         this.configFile = configFile;
         this.diagnostics = diagnostics;
         this.plugins = plugins;
         this.router = router;
         this.accessLog = accessLog;
-        this.dispatcher = dispatcher;
         this.http = http;
     }
 
@@ -74,17 +72,16 @@ public final class Server implements AutoCloseable {
             preload(router.table());
         }
         AccessLog accessLog = new AccessLog(accessLogOut);
-        Dispatcher dispatcher = new Dispatcher(router, settings.requestTimeout(), diagnostics);
+        Dispatcher dispatcher = new Dispatcher(router, diagnostics);
         HttpServer http;
         try {
             http = HttpServer.start(settings, inheritedSocket, dispatcher, accessLog, diagnostics);
         } catch (RuntimeException | InterruptedException | IOException e) {
-            dispatcher.close();
             accessLog.close();
             plugins.close();
             throw e;
         }
-        Server server = new Server(configFile, diagnostics, plugins, router, accessLog, dispatcher, http);
+        Server server = new Server(configFile, diagnostics, plugins, router, accessLog, http);
         diagnostics.info(Event.SERVER_STARTED, "listening on " + settings.listenAddress().getHostAddress() + ":" + server.address().getPort() + " (" + http.transport() + ", " + settings.workerThreads()
                 + " native workers, " + config.routes().size() + " routes from " + configFile + ")");
         return server;
@@ -143,7 +140,6 @@ public final class Server implements AutoCloseable {
             return;
         }
         http.close();
-        dispatcher.close();
         router.replace(RouteTable.empty());
         plugins.close();
         accessLog.close();

@@ -35,6 +35,9 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.time.Duration;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 
 /**
  * One client connection. Requests are answered strictly in the order they
@@ -46,10 +49,13 @@ final class Connection extends ChannelInboundHandlerAdapter {
     /** The event that tells a connection the server is stopping: finish the current request, then close. */
     static final Object DRAIN = new Object();
 
+    private static final Response TIMED_OUT = Response.text(504, "Gateway Timeout\n");
+
     /** Stop reading from a client that pipelines more than this many requests ahead. */
     private static final int MAX_QUEUED = 16;
 
     private final RequestHandler handler;
+    private final long requestTimeoutNanos;
     private final AccessLog accessLog;
     private final Diagnostics diagnostics;
     private final ArrayDeque<Long> headTimes = new ArrayDeque<>();
@@ -58,14 +64,19 @@ final class Connection extends ChannelInboundHandlerAdapter {
     private boolean busy;
     private boolean closing;
     private boolean draining;
+    /** The request being answered, its deadline, and how to give up on it. */
+    private Exchange current;
+    private ScheduledFuture<?> deadline;
+    private Runnable abandon = () -> { };
     /** Set when a request was refused before its body was read: drop that body if it arrives anyway. */
     private boolean discardNextRequest;
 
     /** One request waiting for, or getting, its answer. */
     private record Exchange(Request request, long headNanos, boolean keepAlive, boolean head, Response immediate) {}
 
-    Connection(RequestHandler handler, AccessLog accessLog, Diagnostics diagnostics) {
+    Connection(RequestHandler handler, Duration requestTimeout, AccessLog accessLog, Diagnostics diagnostics) {
         this.handler = handler;
+        this.requestTimeoutNanos = requestTimeout.toNanos();
         this.accessLog = accessLog;
         this.diagnostics = diagnostics;
     }
@@ -173,20 +184,45 @@ final class Connection extends ChannelInboundHandlerAdapter {
             context.channel().config().setAutoRead(true);
         }
         busy = true;
+        current = exchange;
         if (exchange.immediate() != null) {
             complete(exchange, Handled.of(exchange.immediate()));
             return;
         }
-        handler.handle(exchange.request(), handled -> {
+        abandon = handler.handle(exchange.request(), handled -> {
             if (context.executor().inEventLoop()) {
                 complete(exchange, handled);
             } else {
                 context.executor().execute(() -> complete(exchange, handled));
             }
         });
+        if (current == exchange) {
+            // the event loop's own timer: scheduling from the loop costs no lock and no wake-up
+            deadline = context.executor().schedule(() -> timedOut(exchange), requestTimeoutNanos, TimeUnit.NANOSECONDS);
+        }
     }
 
+    private void timedOut(Exchange exchange) {
+        if (exchange != current) {
+            return;
+        }
+        diagnostics.warn(Event.REQUEST_TIMED_OUT, exchange.request().method() + " " + exchange.request().target()
+                + ": no answer within " + Duration.ofNanos(requestTimeoutNanos) + "; answered 504");
+        abandon.run();
+        complete(exchange, Handled.of(TIMED_OUT));
+    }
+
+    /** Answers {@code exchange} unless it was answered already (a late answer after its timeout is dropped). */
     private void complete(Exchange exchange, Handled handled) {
+        if (exchange != current) {
+            return;
+        }
+        current = null;
+        abandon = () -> { };
+        if (deadline != null) {
+            deadline.cancel(false);
+            deadline = null;
+        }
         busy = false;
         if (!context.channel().isActive()) {
             return;
@@ -276,6 +312,9 @@ final class Connection extends ChannelInboundHandlerAdapter {
     public void channelInactive(ChannelHandlerContext ctx) {
         closing = true;
         queue.clear();
+        if (current != null) {
+            abandon.run(); // the client is gone: a Java handler can stop working for it
+        }
         ctx.fireChannelInactive();
     }
 

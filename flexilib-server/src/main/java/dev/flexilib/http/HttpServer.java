@@ -173,7 +173,7 @@ public final class HttpServer implements AutoCloseable {
         @Override
         protected void initChannel(SocketChannel channel) {
             connections.add(channel);
-            Connection connection = new Connection(handler, accessLog, diagnostics);
+            Connection connection = new Connection(handler, settings.requestTimeout(), accessLog, diagnostics);
             HttpDecoderConfig decoder = new HttpDecoderConfig()
                     .setMaxInitialLineLength(settings.maxRequestLineBytes())
                     .setMaxHeaderSize(settings.maxHeaderBytes());

@@ -9,7 +9,9 @@ public interface RequestHandler {
 
     /**
      * Answers {@code request} by calling {@code done} exactly once, on any thread.
-     * Called on an event loop, so it must not block.
+     * Called on an event loop, so it must not block. Returns what to do if the
+     * server gives up on the request (it timed out, or the client left): stop
+     * working on it where possible; {@code done} may still be called, and is ignored.
      */
-    void handle(Request request, Consumer<Handled> done);
+    Runnable handle(Request request, Consumer<Handled> done);
 }
