@@ -32,7 +32,7 @@ final class CheckCommand implements Callable<Integer> {
         System.out.println(file + ": " + config.routes().size() + " routes, first match wins");
         for (RouteSpec route : config.routes()) {
             String missing = Files.exists(route.plugin().path()) ? "" : "   (missing)";
-            System.out.printf("  line %-4d %-30s -> %s [%s]%s%n", route.line(), route.key(), route.plugin().path(),
+            System.out.printf("  line %-4d %-30s -> %s [%s]%s%n", route.line(), route.key(), route.plugin(),
                     route.plugin().kind().name().toLowerCase(java.util.Locale.ROOT), missing);
         }
         config.warnings().forEach(warning -> System.err.println("warning: " + warning));

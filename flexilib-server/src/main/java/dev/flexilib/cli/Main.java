@@ -9,7 +9,7 @@ import picocli.CommandLine.Option;
 /** {@code flexilib [serve] [--config FILE]} and {@code flexilib check [FILE]}. */
 @Command(name = "flexilib", mixinStandardHelpOptions = true, version = "flexilib 0.1.0",
         description = "Serves HTTP requests through plugins routed by proxy.ini; with no command, serves.",
-        subcommands = {ServeCommand.class, CheckCommand.class})
+        subcommands = {ServeCommand.class, CheckCommand.class, NewCommand.class})
 public final class Main implements Callable<Integer> {
 
     @Option(names = "--config", paramLabel = "FILE", defaultValue = "proxy.ini",

@@ -138,9 +138,9 @@ public final class PluginSlot extends RefCounted {
         try {
             Generation next = build();
             current = next;
-            old.release();
             diagnostics.info(Event.GENERATION_SWAPPED, spec + ": generation " + next.number()
                     + " serves new requests, generation " + old.number() + " drains");
+            old.release();
         } catch (PluginLoadException e) {
             failure = new FailedLoad(source, e.getMessage());
             diagnostics.warn(Event.PLUGIN_LOAD_FAILED, "cannot load the new version of " + spec + ": "
