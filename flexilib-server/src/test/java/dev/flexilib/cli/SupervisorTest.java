@@ -189,6 +189,33 @@ class SupervisorTest {
         }
     }
 
+    @Test
+    void aSecondSigintStopsAtOnceWithoutWaitingForRequestsInFlight() throws Exception {
+        Path started = fifo("started");
+        Files.writeString(dir.resolve("proxy.ini"), "/latch = " + Gcc.compile("latch", dir.resolve("liblatch.so")) + "\n");
+
+        try (ServerProcess process = ServerProcess.start(dir, Map.of("PORT", "0", "FLEXILIB_SHUTDOWN_TIMEOUT_S", "600"))) {
+            int port = process.awaitPort();
+            CompletableFuture<String> held = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return get(port, "/latch", "x-started", started.toString(), "x-release", fifo("never").toString());
+                } catch (Exception e) {
+                    return "failed: " + e;
+                }
+            });
+            try (InputStream in = Files.newInputStream(started)) {
+                assertThat(in.read()).isEqualTo('s');
+            }
+
+            process.signal("INT");
+            process.awaitStderr(line -> line.contains("server.draining"));
+            process.signal("INT");
+
+            assertThat(process.awaitExit()).as("stopped at once, not after the 600 s deadline").isNotZero();
+            assertThat(held.get(1, TimeUnit.MINUTES)).doesNotStartWith("HTTP/1.1 200");
+        }
+    }
+
     private static boolean connects(Socket socket, int port) {
         try {
             socket.connect(new java.net.InetSocketAddress("127.0.0.1", port), 5000);
