@@ -36,7 +36,8 @@ public final class Diagnostics {
         SUPERVISOR_STOPPED("supervisor.stopped"),
         CHILD_STARTED("child.started"),
         CHILD_EXITED("child.exited"),
-        SERVER_DRAINING("server.draining");
+        SERVER_DRAINING("server.draining"),
+        PROXY_FAILED("proxy.failed");
 
         private final String id;
 

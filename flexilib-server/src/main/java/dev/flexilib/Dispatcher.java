@@ -5,6 +5,7 @@ import dev.flexilib.http.RequestHandler;
 import dev.flexilib.plugin.PluginFailure;
 import dev.flexilib.plugin.PluginOverloaded;
 import dev.flexilib.plugin.PluginSlot;
+import dev.flexilib.proxy.ProxyTarget;
 import dev.flexilib.routing.Route;
 import dev.flexilib.routing.Router;
 import java.util.Optional;
@@ -31,13 +32,24 @@ final class Dispatcher implements RequestHandler {
     }
 
     @Override
+    public Optional<ProxyTarget> proxyFor(Request head) {
+        return router.peek(head).flatMap(route -> route instanceof Route.ProxyRoute proxy
+                ? Optional.of(new ProxyTarget(proxy.upstreams(), proxy.spec().key().pathPrefix())) : Optional.empty());
+    }
+
+    @Override
     public Runnable handle(Request request, Consumer<Handled> done) {
         Optional<Route> route = router.route(request);
         if (route.isEmpty()) {
             done.accept(Handled.of(NOT_FOUND));
             return NOTHING;
         }
-        PluginSlot slot = route.get().slot();
+        if (!(route.get() instanceof Route.PluginRoute pluginRoute)) {
+            // the route table changed between the request's head and its end: the head was not proxied
+            done.accept(Handled.of(UNAVAILABLE));
+            return NOTHING;
+        }
+        PluginSlot slot = pluginRoute.slot();
         Call call = new Call(slot, request, done);
         try {
             slot.executor().execute(call);

@@ -89,7 +89,8 @@ public final class Server implements AutoCloseable {
 
     /** Loads every plugin on its own kind of thread (native code on a native worker), one after another. */
     private static void preload(RouteTable table) {
-        table.routes().stream().map(Route::slot).distinct()
+        table.routes().stream().flatMap(route -> route instanceof Route.PluginRoute plugin
+                        ? java.util.stream.Stream.of(plugin.slot()) : java.util.stream.Stream.empty()).distinct()
                 .forEach(slot -> CompletableFuture.runAsync(slot::preload, slot.executor()).join());
     }
 

@@ -1,6 +1,8 @@
 package dev.flexilib.cli;
 
 import dev.flexilib.config.ConfigException;
+import dev.flexilib.config.PluginSpec;
+import dev.flexilib.config.ProxySpec;
 import dev.flexilib.config.ProxyIni;
 import dev.flexilib.config.RouteConfig;
 import dev.flexilib.config.RouteSpec;
@@ -31,9 +33,12 @@ final class CheckCommand implements Callable<Integer> {
         }
         System.out.println(file + ": " + config.routes().size() + " routes, first match wins");
         for (RouteSpec route : config.routes()) {
-            String missing = Files.exists(route.plugin().path()) ? "" : "   (missing)";
-            System.out.printf("  line %-4d %-30s -> %s [%s]%s%n", route.line(), route.key(), route.plugin(),
-                    route.plugin().kind().name().toLowerCase(java.util.Locale.ROOT), missing);
+            String kind = switch (route.backend()) {
+                case PluginSpec plugin -> plugin.kind().name().toLowerCase(java.util.Locale.ROOT)
+                        + (Files.exists(plugin.path()) ? "" : ", missing");
+                case ProxySpec proxy -> "proxy";
+            };
+            System.out.printf("  line %-4d %-30s -> %s [%s]%n", route.line(), route.key(), route.backend(), kind);
         }
         config.warnings().forEach(warning -> System.err.println("warning: " + warning));
         return 0;

@@ -8,7 +8,7 @@ import java.util.Optional;
  * equal spec share one loaded plugin, and a config reload keeps the loaded
  * plugin of every spec it still names.
  */
-public record PluginSpec(Kind kind, Path path, Optional<String> entryPoint) {
+public record PluginSpec(Kind kind, Path path, Optional<String> entryPoint) implements Backend {
 
     /** A plugin whose file alone says what to load. */
     public PluginSpec(Kind kind, Path path) {

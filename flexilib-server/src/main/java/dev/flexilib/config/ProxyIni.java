@@ -2,6 +2,8 @@ package dev.flexilib.config;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
@@ -71,11 +73,12 @@ public final class ProxyIni {
         String keyText = content.substring(0, equals).strip();
         String valueText = content.substring(equals + 1).strip();
         RouteKey key = parseKey(line, keyText);
-        PluginSpec plugin = parsePlugin(line, valueText);
-        if (key == null || plugin == null || isDuplicate(line, key)) {
+        Backend backend = valueText.startsWith("http://") || valueText.startsWith("https://")
+                ? parseProxy(line, valueText) : parsePlugin(line, valueText);
+        if (key == null || backend == null || isDuplicate(line, key)) {
             return;
         }
-        routes.add(new RouteSpec(line, key, plugin));
+        routes.add(new RouteSpec(line, key, backend));
     }
 
     /** Where the comment starts: at the first '#', except the one in a Java route's {@code plugin.jar#ClassName}. */
@@ -143,6 +146,43 @@ public final class ProxyIni {
             return null;
         }
         return new PluginSpec(kind, path, entryPoint);
+    }
+
+    /** {@code http://host:port[/base]}, several separated by commas. */
+    private ProxySpec parseProxy(int line, String value) {
+        List<ProxySpec.Upstream> upstreams = new ArrayList<>();
+        for (String part : value.split(",")) {
+            ProxySpec.Upstream upstream = parseUpstream(line, part.strip());
+            if (upstream == null) {
+                return null;
+            }
+            upstreams.add(upstream);
+        }
+        return new ProxySpec(upstreams);
+    }
+
+    private ProxySpec.Upstream parseUpstream(int line, String text) {
+        URI uri;
+        try {
+            uri = new URI(text);
+        } catch (URISyntaxException e) {
+            error(line, "'" + text + "' is not an upstream URL: " + e.getReason());
+            return null;
+        }
+        boolean https = "https".equalsIgnoreCase(uri.getScheme());
+        if (!https && !"http".equalsIgnoreCase(uri.getScheme()) || uri.getHost() == null) {
+            error(line, "'" + text + "' is not an upstream URL: expected http://host:port[/base] or https://...");
+            return null;
+        }
+        if (uri.getRawQuery() != null || uri.getRawFragment() != null || uri.getRawUserInfo() != null) {
+            error(line, "the upstream URL '" + text + "' may not have a query, a fragment or user info");
+            return null;
+        }
+        String path = uri.getRawPath() == null ? "" : uri.getRawPath();
+        String base = path.endsWith("/") ? path.substring(0, path.length() - 1) : path;
+        int port = uri.getPort() >= 0 ? uri.getPort() : https ? 443 : 80;
+        String host = uri.getHost().startsWith("[") ? uri.getHost().substring(1, uri.getHost().length() - 1) : uri.getHost();
+        return new ProxySpec.Upstream(https, host, port, base);
     }
 
     private boolean isDuplicate(int line, RouteKey key) {

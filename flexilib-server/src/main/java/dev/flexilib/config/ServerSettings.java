@@ -24,6 +24,7 @@ import java.util.function.Function;
  * @param javaConcurrency         FLEXILIB_JAVA_CONCURRENCY: requests one Java plugin runs at once; more answer 503
  * @param shutdownTimeout         FLEXILIB_SHUTDOWN_TIMEOUT_S: on SIGTERM, requests in flight get this long to finish
  * @param preload                 FLEXILIB_PRELOAD=1: load every plugin at start instead of on its first request
+ * @param proxyConnectTimeout     FLEXILIB_PROXY_CONNECT_TIMEOUT_MS: connecting to an upstream longer answers 504
  */
 public record ServerSettings(
         int port,
@@ -38,7 +39,8 @@ public record ServerSettings(
         Duration requestTimeout,
         int javaConcurrency,
         Duration shutdownTimeout,
-        boolean preload) {
+        boolean preload,
+        Duration proxyConnectTimeout) {
 
     public static final int DEFAULT_PORT = 8069;
 
@@ -63,43 +65,50 @@ public record ServerSettings(
                 Duration.ofSeconds(r.integer("FLEXILIB_REQUEST_TIMEOUT_S", 60, 1, 86_400)),
                 r.integer("FLEXILIB_JAVA_CONCURRENCY", 1024, 1, 1_000_000),
                 Duration.ofSeconds(r.integer("FLEXILIB_SHUTDOWN_TIMEOUT_S", 30, 0, 86_400)),
-                r.integer("FLEXILIB_PRELOAD", 0, 0, 1) == 1);
+                r.integer("FLEXILIB_PRELOAD", 0, 0, 1) == 1,
+                Duration.ofMillis(r.integer("FLEXILIB_PROXY_CONNECT_TIMEOUT_MS", 5000, 1, 600_000)));
     }
 
     public ServerSettings withPort(int newPort) {
         return new ServerSettings(newPort, listenAddress, workerThreads, preallocationBytes, maxRequestLineBytes,
-                maxHeaderBytes, maxBodyBytes, idleTimeout, reloadQuietPeriod, requestTimeout, javaConcurrency, shutdownTimeout, preload);
+                maxHeaderBytes, maxBodyBytes, idleTimeout, reloadQuietPeriod, requestTimeout, javaConcurrency, shutdownTimeout, preload, proxyConnectTimeout);
     }
 
     public ServerSettings withListenAddress(InetAddress address) {
         return new ServerSettings(port, address, workerThreads, preallocationBytes, maxRequestLineBytes,
-                maxHeaderBytes, maxBodyBytes, idleTimeout, reloadQuietPeriod, requestTimeout, javaConcurrency, shutdownTimeout, preload);
+                maxHeaderBytes, maxBodyBytes, idleTimeout, reloadQuietPeriod, requestTimeout, javaConcurrency, shutdownTimeout, preload, proxyConnectTimeout);
     }
 
     public ServerSettings withWorkerThreads(int threads) {
         return new ServerSettings(port, listenAddress, threads, preallocationBytes, maxRequestLineBytes,
-                maxHeaderBytes, maxBodyBytes, idleTimeout, reloadQuietPeriod, requestTimeout, javaConcurrency, shutdownTimeout, preload);
+                maxHeaderBytes, maxBodyBytes, idleTimeout, reloadQuietPeriod, requestTimeout, javaConcurrency, shutdownTimeout, preload, proxyConnectTimeout);
     }
 
     public ServerSettings withLimits(int requestLine, int headers, int body) {
         return new ServerSettings(port, listenAddress, workerThreads, preallocationBytes, requestLine,
-                headers, body, idleTimeout, reloadQuietPeriod, requestTimeout, javaConcurrency, shutdownTimeout, preload);
+                headers, body, idleTimeout, reloadQuietPeriod, requestTimeout, javaConcurrency, shutdownTimeout, preload, proxyConnectTimeout);
     }
 
     public ServerSettings withRequestTimeout(Duration timeout) {
         return new ServerSettings(port, listenAddress, workerThreads, preallocationBytes, maxRequestLineBytes,
-                maxHeaderBytes, maxBodyBytes, idleTimeout, reloadQuietPeriod, timeout, javaConcurrency, shutdownTimeout, preload);
+                maxHeaderBytes, maxBodyBytes, idleTimeout, reloadQuietPeriod, timeout, javaConcurrency, shutdownTimeout, preload, proxyConnectTimeout);
     }
 
     public ServerSettings withJavaConcurrency(int limit) {
         return new ServerSettings(port, listenAddress, workerThreads, preallocationBytes, maxRequestLineBytes,
-                maxHeaderBytes, maxBodyBytes, idleTimeout, reloadQuietPeriod, requestTimeout, limit, shutdownTimeout, preload);
+                maxHeaderBytes, maxBodyBytes, idleTimeout, reloadQuietPeriod, requestTimeout, limit, shutdownTimeout, preload, proxyConnectTimeout);
     }
 
     public ServerSettings withPreload(boolean load) {
         return new ServerSettings(port, listenAddress, workerThreads, preallocationBytes, maxRequestLineBytes,
                 maxHeaderBytes, maxBodyBytes, idleTimeout, reloadQuietPeriod, requestTimeout, javaConcurrency,
-                shutdownTimeout, load);
+                shutdownTimeout, load, proxyConnectTimeout);
+    }
+
+    public ServerSettings withProxyConnectTimeout(Duration timeout) {
+        return new ServerSettings(port, listenAddress, workerThreads, preallocationBytes, maxRequestLineBytes,
+                maxHeaderBytes, maxBodyBytes, idleTimeout, reloadQuietPeriod, requestTimeout, javaConcurrency,
+                shutdownTimeout, preload, timeout);
     }
 
     private static InetAddress address(String text) {

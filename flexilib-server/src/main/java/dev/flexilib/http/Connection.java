@@ -17,6 +17,8 @@ import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
@@ -56,6 +58,10 @@ final class Connection extends ChannelInboundHandlerAdapter {
 
     private final RequestHandler handler;
     private final long requestTimeoutNanos;
+    private final Upstreams upstreams;
+    /** The proxied request whose body parts are arriving now, if any. */
+    private ProxyCall streaming;
+    private boolean closeAfterResponse;
     private final AccessLog accessLog;
     private final Diagnostics diagnostics;
     private final ArrayDeque<Long> headTimes = new ArrayDeque<>();
@@ -72,10 +78,17 @@ final class Connection extends ChannelInboundHandlerAdapter {
     private boolean discardNextRequest;
 
     /** One request waiting for, or getting, its answer. */
-    private record Exchange(Request request, long headNanos, boolean keepAlive, boolean head, Response immediate) {}
+    private record Exchange(Request request, long headNanos, boolean keepAlive, boolean head, Response immediate,
+                            ProxyCall proxy) {
+        Exchange(Request request, long headNanos, boolean keepAlive, boolean head, Response immediate) {
+            this(request, headNanos, keepAlive, head, immediate, null);
+        }
+    }
 
-    Connection(RequestHandler handler, Duration requestTimeout, AccessLog accessLog, Diagnostics diagnostics) {
+    Connection(RequestHandler handler, Duration requestTimeout, Upstreams upstreams, AccessLog accessLog,
+               Diagnostics diagnostics) {
         this.handler = handler;
+        this.upstreams = upstreams;
         this.requestTimeoutNanos = requestTimeout.toNanos();
         this.accessLog = accessLog;
         this.diagnostics = diagnostics;
@@ -92,6 +105,44 @@ final class Connection extends ChannelInboundHandlerAdapter {
                 ctx.fireChannelRead(message);
             }
         };
+    }
+
+    /**
+     * Placed between the head timer and the aggregator: a request whose route goes
+     * to upstream servers is taken here, before its body is read, and streamed.
+     */
+    ChannelInboundHandlerAdapter streamer() {
+        return new ChannelInboundHandlerAdapter() {
+            @Override
+            public void channelRead(ChannelHandlerContext ctx, Object message) {
+                if (message instanceof HttpRequest head && !(message instanceof FullHttpRequest)
+                        && head.decoderResult().isSuccess() && proxied(head)) {
+                    return;
+                }
+                if (message instanceof HttpContent content && streaming != null) {
+                    ProxyCall call = streaming;
+                    if (content instanceof LastHttpContent) {
+                        streaming = null;
+                    }
+                    call.fromClient(content);
+                    return;
+                }
+                ctx.fireChannelRead(message);
+            }
+        };
+    }
+
+    private boolean proxied(HttpRequest head) {
+        Request request = new Request(head.method().name(), head.uri(), head.protocolVersion().text(),
+                headers(head.headers()), new byte[0], remoteAddress());
+        return handler.proxyFor(request).map(target -> {
+            long time = headTimes.isEmpty() ? System.nanoTime() : headTimes.poll();
+            streaming = new ProxyCall(this, context, target, head, upstreams, Duration.ofNanos(requestTimeoutNanos),
+                    diagnostics);
+            enqueue(new Exchange(request, time, HttpUtil.isKeepAlive(head), head.method().equals(HttpMethod.HEAD),
+                    null, streaming));
+            return true;
+        }).orElse(false);
     }
 
     @Override
@@ -189,6 +240,10 @@ final class Connection extends ChannelInboundHandlerAdapter {
             complete(exchange, Handled.of(exchange.immediate()));
             return;
         }
+        if (exchange.proxy() != null) {
+            exchange.proxy().start();
+            return;
+        }
         abandon = handler.handle(exchange.request(), handled -> {
             if (context.executor().inEventLoop()) {
                 complete(exchange, handled);
@@ -228,7 +283,8 @@ final class Connection extends ChannelInboundHandlerAdapter {
             return;
         }
         long ttfb = System.nanoTime() - exchange.headNanos();
-        boolean close = !exchange.keepAlive() || draining;
+        // a failed proxy call may leave part of its request body unread: close rather than parse it as a request
+        boolean close = !exchange.keepAlive() || draining || exchange.proxy() != null;
         Handled answer = handled;
         FullHttpResponse response;
         try {
@@ -294,6 +350,62 @@ final class Connection extends ChannelInboundHandlerAdapter {
         return list;
     }
 
+    /** The proxied exchange {@code call} wrote its whole response (or the client or upstream went away). */
+    void proxyFinished(ProxyCall call, boolean closeClient) {
+        Exchange exchange = current;
+        if (exchange == null || exchange.proxy() != call) {
+            return;
+        }
+        current = null;
+        busy = false;
+        long now = System.nanoTime();
+        Request request = exchange.request();
+        long ttfb = (call.responseHeadNanos() == 0 ? now : call.responseHeadNanos()) - exchange.headNanos();
+        accessLog.log(new AccessLog.Entry(request.remoteAddress(), request.method(), request.target(),
+                request.protocol(), call.status(), ttfb, call.responseBytes(), now - exchange.headNanos(), 0, 0));
+        boolean close = closeClient || closeAfterResponse || !exchange.keepAlive() || draining || streaming == call;
+        closeAfterResponse = false;
+        if (close) {
+            closing = true;
+            queue.clear();
+            context.channel().writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+        } else {
+            next();
+        }
+    }
+
+    /** The proxied exchange {@code call} failed before anything was sent to the client: answer with {@code response}. */
+    void proxyFailed(ProxyCall call, Response response) {
+        Exchange exchange = current;
+        if (exchange != null && exchange.proxy() == call) {
+            if (streaming == call) {
+                streaming = null;
+            }
+            complete(exchange, Handled.of(response));
+        }
+    }
+
+    boolean clientSpeaksHttp11() {
+        return current != null && !HttpVersion.HTTP_1_0.text().equals(current.request().protocol());
+    }
+
+    void closeAfterResponse() {
+        closeAfterResponse = true;
+    }
+
+    /** Whether the connection closes once the current response is written. */
+    boolean closesAfterResponse() {
+        return closeAfterResponse || draining || current == null || !current.keepAlive();
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        if (ctx.channel().isWritable() && current != null && current.proxy() != null) {
+            current.proxy().clientWritable();
+        }
+        ctx.fireChannelWritabilityChanged();
+    }
+
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
         if (event == DRAIN) {
@@ -311,10 +423,21 @@ final class Connection extends ChannelInboundHandlerAdapter {
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         closing = true;
-        queue.clear();
         if (current != null) {
             abandon.run(); // the client is gone: a Java handler can stop working for it
+            if (current.proxy() != null) {
+                current.proxy().clientClosed();
+            }
         }
+        if (streaming != null) {
+            streaming.clientClosed();
+        }
+        for (Exchange waiting : queue) {
+            if (waiting.proxy() != null) {
+                waiting.proxy().clientClosed();
+            }
+        }
+        queue.clear();
         ctx.fireChannelInactive();
     }
 

@@ -76,7 +76,8 @@ public final class HttpServer implements AutoCloseable {
             ServerBootstrap bootstrap = new ServerBootstrap()
                     .group(group)
                     .childOption(ChannelOption.TCP_NODELAY, true)
-                    .childHandler(new Initializer(settings, handler, accessLog, diagnostics, connections));
+                    .childHandler(new Initializer(settings, handler, accessLog, diagnostics, connections,
+                            new Upstreams(epoll, settings.proxyConnectTimeout())));
             Channel channel;
             if (inherited) {
                 ServerChannel server = inheritedChannel(epoll);
@@ -160,9 +161,11 @@ public final class HttpServer implements AutoCloseable {
         private final AccessLog accessLog;
         private final Diagnostics diagnostics;
         private final ChannelGroup connections;
+        private final Upstreams upstreams;
 
         Initializer(ServerSettings settings, RequestHandler handler, AccessLog accessLog, Diagnostics diagnostics,
-                    ChannelGroup connections) {
+                    ChannelGroup connections, Upstreams upstreams) {
+            this.upstreams = upstreams;
             this.settings = settings;
             this.handler = handler;
             this.accessLog = accessLog;
@@ -173,7 +176,7 @@ public final class HttpServer implements AutoCloseable {
         @Override
         protected void initChannel(SocketChannel channel) {
             connections.add(channel);
-            Connection connection = new Connection(handler, settings.requestTimeout(), accessLog, diagnostics);
+            Connection connection = new Connection(handler, settings.requestTimeout(), upstreams, accessLog, diagnostics);
             HttpDecoderConfig decoder = new HttpDecoderConfig()
                     .setMaxInitialLineLength(settings.maxRequestLineBytes())
                     .setMaxHeaderSize(settings.maxHeaderBytes());
@@ -181,6 +184,7 @@ public final class HttpServer implements AutoCloseable {
                     .addLast(new IdleStateHandler(0, 0, settings.idleTimeout().toSeconds(), TimeUnit.SECONDS))
                     .addLast(new HttpServerCodec(decoder))
                     .addLast(connection.headTimer())
+                    .addLast(connection.streamer())
                     .addLast(new Aggregator(settings.maxBodyBytes(), connection))
                     .addLast(connection);
         }

@@ -2,10 +2,19 @@ package dev.flexilib.http;
 
 import dev.flexilib.Handled;
 import dev.flexilib.Request;
+import dev.flexilib.proxy.ProxyTarget;
+import java.util.Optional;
 import java.util.function.Consumer;
 
-/** What the network layer hands complete requests to. */
+/** What the network layer hands requests to. */
 public interface RequestHandler {
+
+    /**
+     * Whether the request with this head (its body not read yet, so empty) goes to
+     * upstream servers, which get it streamed; otherwise its body is read whole and
+     * it goes to {@link #handle}. Called on an event loop.
+     */
+    Optional<ProxyTarget> proxyFor(Request head);
 
     /**
      * Answers {@code request} by calling {@code done} exactly once, on any thread.

@@ -2,10 +2,12 @@ package dev.flexilib.routing;
 
 import dev.flexilib.Request;
 import dev.flexilib.config.PluginSpec;
+import dev.flexilib.config.ProxySpec;
 import dev.flexilib.config.RouteConfig;
 import dev.flexilib.config.RouteSpec;
 import dev.flexilib.plugin.PluginSlot;
 import dev.flexilib.plugin.Plugins;
+import dev.flexilib.proxy.UpstreamGroup;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -20,15 +22,17 @@ import java.util.Optional;
 public final class RouteTable {
     private final List<Route> routes;
     private final Map<PluginSpec, PluginSlot> slots;
+    private final Map<ProxySpec, UpstreamGroup> upstreams;
 
-    private RouteTable(List<Route> routes, Map<PluginSpec, PluginSlot> slots) {
+    private RouteTable(List<Route> routes, Map<PluginSpec, PluginSlot> slots, Map<ProxySpec, UpstreamGroup> upstreams) {
         this.routes = List.copyOf(routes);
         this.slots = slots;
+        this.upstreams = upstreams;
     }
 
     /** A table with no routes: every request answers 404. */
     public static RouteTable empty() {
-        return new RouteTable(List.of(), Map.of());
+        return new RouteTable(List.of(), Map.of(), Map.of());
     }
 
     /**
@@ -37,12 +41,17 @@ public final class RouteTable {
      */
     public static RouteTable build(RouteConfig config, Plugins plugins, RouteTable previous) {
         Map<PluginSpec, PluginSlot> slots = new LinkedHashMap<>();
+        Map<ProxySpec, UpstreamGroup> upstreams = new LinkedHashMap<>();
         List<Route> routes = new ArrayList<>();
         for (RouteSpec spec : config.routes()) {
-            PluginSlot slot = slots.computeIfAbsent(spec.plugin(), plugin -> reuseOrCreate(plugin, plugins, previous));
-            routes.add(new Route(spec, slot));
+            routes.add(switch (spec.backend()) {
+                case PluginSpec plugin -> new Route.PluginRoute(spec,
+                        slots.computeIfAbsent(plugin, p -> reuseOrCreate(p, plugins, previous)));
+                case ProxySpec proxy -> new Route.ProxyRoute(spec,
+                        upstreams.computeIfAbsent(proxy, p -> previous.upstreams.getOrDefault(p, new UpstreamGroup(p))));
+            });
         }
-        return new RouteTable(routes, slots);
+        return new RouteTable(routes, slots, upstreams);
     }
 
     private static PluginSlot reuseOrCreate(PluginSpec plugin, Plugins plugins, RouteTable previous) {

@@ -20,17 +20,22 @@ public final class Router {
     }
 
     /**
-     * The route for {@code request}, with its slot retained for the request: the
-     * caller must call {@code route.slot().release()} when done.
+     * The route for {@code request}. A plugin route's slot is retained for the
+     * request: the caller must call {@code slot().release()} when done.
      */
     public Optional<Route> route(Request request) {
         while (true) {
             Optional<Route> route = table.match(request);
-            if (route.isEmpty() || route.get().slot().tryRetain()) {
+            if (route.isEmpty() || !(route.get() instanceof Route.PluginRoute plugin) || plugin.slot().tryRetain()) {
                 return route;
             }
             // the slot closed after a newer table replaced ours: that table is published already
         }
+    }
+
+    /** The route for a request head, retaining nothing: to see whether a request goes to an upstream. */
+    public Optional<Route> peek(Request head) {
+        return table.match(head);
     }
 
     /** Publishes {@code next} and releases the slots only the old table held. Not thread-safe: one writer. */

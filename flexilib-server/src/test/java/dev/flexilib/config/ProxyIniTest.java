@@ -36,7 +36,7 @@ class ProxyIniTest {
 
         RouteConfig config = ProxyIni.read(copy);
 
-        assertThat(config.routes()).extracting(RouteSpec::line, r -> r.key().toString(), r -> dir.relativize(r.plugin().path()).toString())
+        assertThat(config.routes()).extracting(RouteSpec::line, r -> r.key().toString(), r -> dir.relativize(((PluginSpec) r.backend()).path()).toString())
                 .containsExactly(
                         org.assertj.core.groups.Tuple.tuple(9, "Host: iam /", "zig-out/lib/libflexilib-sample-lib.so"),
                         org.assertj.core.groups.Tuple.tuple(10, "/c", "zig-out/lib/libflexilib-in-c.so"),
@@ -57,7 +57,7 @@ class ProxyIniTest {
                    /b=lib/b.so#no space before the comment
                 """);
 
-        assertThat(config.routes()).extracting(r -> r.key().toString(), r -> r.plugin().path())
+        assertThat(config.routes()).extracting(r -> r.key().toString(), r -> ((PluginSpec) r.backend()).path())
                 .containsExactly(
                         org.assertj.core.groups.Tuple.tuple("/a", dir.resolve("lib/a.so")),
                         org.assertj.core.groups.Tuple.tuple("/b", dir.resolve("lib/b.so")));
@@ -67,9 +67,23 @@ class ProxyIniTest {
     void aJarRouteMayNameItsHandlerClassAfterAHashAndStillHaveAComment() {
         RouteConfig config = parse("/x = plugins/multi.jar#com.example.Picked # the second handler\n/y = lib.so#comment\n");
 
-        assertThat(config.routes()).extracting(RouteSpec::plugin).containsExactly(
+        assertThat(config.routes()).extracting(RouteSpec::backend).containsExactly(
                 new PluginSpec(PluginSpec.Kind.JAVA, dir.resolve("plugins/multi.jar"), java.util.Optional.of("com.example.Picked")),
                 new PluginSpec(PluginSpec.Kind.NATIVE, dir.resolve("lib.so")));
+    }
+
+    @Test
+    void anHttpValueIsAProxyRouteWithOneOrMoreUpstreams() {
+        RouteConfig config = parse("/api = http://127.0.0.1:9000/v1/, https://api.example.com\n/one = http://[::1]:81\n");
+
+        assertThat(config.routes()).extracting(RouteSpec::backend).containsExactly(
+                new ProxySpec(java.util.List.of(new ProxySpec.Upstream(false, "127.0.0.1", 9000, "/v1"),
+                        new ProxySpec.Upstream(true, "api.example.com", 443, ""))),
+                new ProxySpec(java.util.List.of(new ProxySpec.Upstream(false, "::1", 81, ""))));
+        assertThat(errors("/x = http://host:80/?q=1")).singleElement()
+                .satisfies(e -> assertThat(e.message()).contains("may not have a query"));
+        assertThat(errors("/x = http://")).singleElement()
+                .satisfies(e -> assertThat(e.message()).contains("not an upstream URL"));
     }
 
     @Test
@@ -79,7 +93,7 @@ class ProxyIniTest {
                 /specific = specific.so
                 """);
 
-        assertThat(config.routes()).extracting(r -> r.plugin().path().toString())
+        assertThat(config.routes()).extracting(r -> ((PluginSpec) r.backend()).path().toString())
                 .containsExactly("/opt/plugins/root.so", dir.resolve("specific.so").toString());
     }
 

@@ -1,0 +1,416 @@
+package dev.flexilib.http;
+
+import dev.flexilib.Diagnostics;
+import dev.flexilib.Diagnostics.Event;
+import dev.flexilib.Response;
+import dev.flexilib.config.ProxySpec.Upstream;
+import dev.flexilib.proxy.ProxyTarget;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ConnectTimeoutException;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.Future;
+import java.net.ConnectException;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One request forwarded to an upstream server, streamed both ways on the client
+ * connection's event loop: the request head and body parts go up as they arrive,
+ * the response parts come back as they arrive. Each side reads only while the
+ * other can take more (back-pressure), so a body of any size passes through in
+ * bounded memory. Runs on the client connection's event loop only.
+ */
+final class ProxyCall {
+    /** Stop reading the client's body while this many parts wait for the upstream connection. */
+    private static final int MAX_PENDING = 16;
+
+    private final Connection connection;
+    private final ChannelHandlerContext client;
+    private final ProxyTarget target;
+    private final HttpRequest head;
+    private final Upstreams upstreams;
+    private final Duration responseTimeout;
+    private final Diagnostics diagnostics;
+    private final ArrayDeque<HttpContent> pending = new ArrayDeque<>();
+
+    private Upstream upstream;
+    private Channel channel;
+    private boolean reused;
+    private boolean retried;
+    private boolean bodyless;
+    private int refusals;
+    private String originalUri;
+    private boolean requestSent;
+    private boolean responseStarted;
+    private boolean informational;
+    private boolean responseKeepAlive;
+    private boolean finished;
+    private int status;
+    private long responseBytes;
+    private long responseHeadNanos;
+    private ScheduledFuture<?> timeout;
+
+    ProxyCall(Connection connection, ChannelHandlerContext client, ProxyTarget target, HttpRequest head,
+              Upstreams upstreams, Duration responseTimeout, Diagnostics diagnostics) {
+        this.connection = connection;
+        this.client = client;
+        this.target = target;
+        this.head = head;
+        this.upstreams = upstreams;
+        this.responseTimeout = responseTimeout;
+        this.diagnostics = diagnostics;
+    }
+
+    int status() {
+        return status;
+    }
+
+    long responseBytes() {
+        return responseBytes;
+    }
+
+    /** When the upstream's response head arrived (System.nanoTime), for the access log's ttfb. */
+    long responseHeadNanos() {
+        return responseHeadNanos;
+    }
+
+    /** Picks an upstream, connects (or reuses a kept-alive connection) and sends what the client sent so far. */
+    void start() {
+        upstream = target.group().choose();
+        prepareHead();
+        Channel idle = upstreams.idle(upstream);
+        if (idle != null) {
+            reused = true;
+            attach(idle);
+            return;
+        }
+        reused = false;
+        connectNew();
+    }
+
+    private void connectNew() {
+        Future<Channel> connecting = upstreams.connect(client.channel().eventLoop(), upstream);
+        connecting.addListener(future -> {
+            if (finished) {
+                if (future.isSuccess()) {
+                    connecting.getNow().close();
+                }
+            } else if (future.isSuccess()) {
+                attach(connecting.getNow());
+            } else {
+                connectFailed(future.cause());
+            }
+        });
+    }
+
+    private void attach(Channel connected) {
+        channel = connected;
+        channel.pipeline().get(UpstreamHandler.class).attach(this);
+        channel.config().setAutoRead(true);
+        timeout = client.executor().schedule(this::timedOut, responseTimeout.toNanos(), TimeUnit.NANOSECONDS);
+        channel.write(head);
+        if (retried) {
+            sendUp(LastHttpContent.EMPTY_LAST_CONTENT); // only a request without a body is retried
+        }
+        while (!pending.isEmpty()) {
+            sendUp(pending.poll());
+        }
+        channel.flush();
+        client.channel().config().setAutoRead(true);
+    }
+
+    /** A body part from the client. */
+    void fromClient(HttpContent content) {
+        if (finished) {
+            content.release();
+            return;
+        }
+        if (channel == null) {
+            pending.add(content);
+            if (pending.size() >= MAX_PENDING) {
+                client.channel().config().setAutoRead(false);
+            }
+            return;
+        }
+        sendUp(content);
+        channel.flush();
+    }
+
+    private void sendUp(HttpContent content) {
+        requestSent |= content instanceof LastHttpContent;
+        channel.write(content);
+        if (!channel.isWritable()) {
+            client.channel().config().setAutoRead(false);
+        }
+    }
+
+    void upstreamWritable() {
+        client.channel().config().setAutoRead(true);
+    }
+
+    void clientWritable() {
+        if (channel != null) {
+            channel.config().setAutoRead(true);
+        }
+    }
+
+    /** A response part from the upstream. */
+    void fromUpstream(Object message) {
+        if (finished) {
+            ReferenceCountUtil.release(message);
+            return;
+        }
+        if (message instanceof HttpResponse response) {
+            responseHead(response);
+        }
+        if (message instanceof HttpContent content) {
+            if (informational) {
+                informational = !(content instanceof LastHttpContent);
+                content.release();
+                return;
+            }
+            responseBytes += content.content().readableBytes();
+            boolean last = content instanceof LastHttpContent;
+            client.writeAndFlush(content).addListener(last ? (ChannelFutureListener) f -> finish(f.isSuccess()) : VOID);
+            if (!last && !client.channel().isWritable()) {
+                channel.config().setAutoRead(false);
+            }
+        } else if (!(message instanceof HttpResponse)) {
+            ReferenceCountUtil.release(message);
+        }
+    }
+
+    private static final ChannelFutureListener VOID = future -> { };
+
+    private void responseHead(HttpResponse response) {
+        int code = response.status().code();
+        if (code >= 100 && code < 200 && code != 101) {
+            informational = true; // e.g. 100 Continue: pass it on; the final response follows
+            client.writeAndFlush(response);
+            return;
+        }
+        cancelTimeout();
+        responseStarted = true;
+        responseHeadNanos = System.nanoTime();
+        status = code;
+        target.group().answered(upstream);
+        responseKeepAlive = HttpUtil.isKeepAlive(response);
+        HttpHeaders headers = response.headers();
+        boolean hadLength = headers.contains(HttpHeaderNames.CONTENT_LENGTH);
+        ProxyHeaders.removeHopByHop(headers);
+        response.setProtocolVersion(HttpVersion.HTTP_1_1);
+        boolean bodyless = head.method().equals(HttpMethod.HEAD) || code == 204 || code == 304;
+        if (!hadLength && !bodyless) {
+            if (connection.clientSpeaksHttp11()) {
+                HttpUtil.setTransferEncodingChunked(response, true);
+            } else {
+                connection.closeAfterResponse(); // an HTTP/1.0 client learns where the body ends by the close
+            }
+        }
+        if (connection.closesAfterResponse()) {
+            headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        }
+        client.write(response);
+    }
+
+    /** The last response part was written (or failed to be): the exchange is over. */
+    private void finish(boolean written) {
+        if (finished) {
+            return;
+        }
+        finished = true;
+        releaseUpstream(written && requestSent && responseKeepAlive);
+        connection.proxyFinished(this, !written);
+    }
+
+    private void releaseUpstream(boolean reusable) {
+        cancelTimeout();
+        releasePending();
+        if (channel == null) {
+            return;
+        }
+        channel.pipeline().get(UpstreamHandler.class).detach();
+        if (reusable) {
+            upstreams.release(upstream, channel);
+        } else {
+            channel.close();
+        }
+    }
+
+    private void connectFailed(Throwable cause) {
+        if (cause instanceof ConnectException && !(cause instanceof ConnectTimeoutException)) {
+            target.group().refused(upstream);
+            Upstream next = target.group().choose();
+            if (++refusals < target.group().spec().upstreams().size() && !next.equals(upstream)) {
+                diagnostics.warn(Event.PROXY_FAILED, describe() + ": upstream " + upstream + " refused the connection;"
+                        + " trying " + next);
+                upstream = next;
+                head.setUri(target.rewrite(upstream, originalUri));
+                connectNew();
+                return;
+            }
+            fail(502, "connection refused: " + cause.getMessage());
+        } else if (cause instanceof ConnectTimeoutException) {
+            fail(504, "connect timed out: " + cause.getMessage());
+        } else {
+            fail(502, "cannot connect: " + cause);
+        }
+    }
+
+    /** The upstream connection closed or failed. */
+    void upstreamClosed(Throwable cause) {
+        if (finished) {
+            return;
+        }
+        String why = cause == null ? "closed the connection" : "failed: " + cause;
+        if (!responseStarted) {
+            if (reused && !retried && bodyless && requestSent) {
+                retryOnNewConnection(); // a kept-alive connection the upstream had closed meanwhile
+                return;
+            }
+            fail(502, why + " before answering");
+            return;
+        }
+        diagnostics.warn(Event.PROXY_FAILED, describe() + ": upstream " + why + " in the middle of the response;"
+                + " closing the client connection");
+        finished = true;
+        releaseUpstream(false);
+        connection.proxyFinished(this, true);
+    }
+
+    private void retryOnNewConnection() {
+        retried = true;
+        cancelTimeout();
+        Channel stale = channel;
+        channel = null;
+        stale.pipeline().get(UpstreamHandler.class).detach();
+        stale.close();
+        reused = false;
+        connectNew();
+    }
+
+    private void timedOut() {
+        if (!finished && !responseStarted) {
+            fail(504, "no response within " + responseTimeout);
+        }
+    }
+
+    /** Answers the client with {@code code} (nothing was sent to it yet) and drops the upstream connection. */
+    private void fail(int code, String why) {
+        if (finished) {
+            return;
+        }
+        diagnostics.warn(Event.PROXY_FAILED, describe() + ": upstream " + upstream + " " + why + "; answered " + code);
+        finished = true;
+        releaseUpstream(false);
+        status = code;
+        connection.proxyFailed(this, Response.text(code, code == 504 ? "Gateway Timeout\n" : "Bad Gateway\n"));
+    }
+
+    /** The client went away: cancel the upstream request by closing its connection. */
+    void clientClosed() {
+        if (finished) {
+            return;
+        }
+        finished = true;
+        releaseUpstream(false);
+    }
+
+    private void releasePending() {
+        while (!pending.isEmpty()) {
+            pending.poll().release();
+        }
+    }
+
+    private void cancelTimeout() {
+        if (timeout != null) {
+            timeout.cancel(false);
+            timeout = null;
+        }
+    }
+
+    private void prepareHead() {
+        HttpHeaders headers = head.headers();
+        boolean upgrade = ProxyHeaders.isUpgrade(headers);
+        String originalHost = headers.get(HttpHeaderNames.HOST, "");
+        String upgradeTo = headers.get(HttpHeaderNames.UPGRADE);
+        boolean chunked = HttpUtil.isTransferEncodingChunked(head);
+        bodyless = !chunked && HttpUtil.getContentLength(head, 0L) == 0;
+        ProxyHeaders.removeHopByHop(headers);
+        if (upgrade && upgradeTo != null) {
+            headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
+            headers.set(HttpHeaderNames.UPGRADE, upgradeTo);
+        }
+        if (chunked) {
+            HttpUtil.setTransferEncodingChunked(head, true);
+        }
+        ProxyHeaders.addForwarded(headers, (InetSocketAddress) client.channel().remoteAddress(), originalHost);
+        originalUri = head.uri();
+        head.setUri(target.rewrite(upstream, originalUri));
+        head.setProtocolVersion(HttpVersion.HTTP_1_1);
+        if (originalHost.isEmpty()) {
+            headers.set(HttpHeaderNames.HOST, upstream.host() + ":" + upstream.port());
+        }
+    }
+
+    private String describe() {
+        return head.method() + " " + head.uri();
+    }
+
+    /** Header rules of a reverse proxy (RFC 9110 section 7.6.1 and RFC 7239). */
+    static final class ProxyHeaders {
+        private static final List<String> HOP_BY_HOP = List.of("connection", "keep-alive", "te", "trailer",
+                "transfer-encoding", "upgrade", "proxy-connection", "proxy-authenticate", "proxy-authorization");
+
+        private ProxyHeaders() {}
+
+        static boolean isUpgrade(HttpHeaders headers) {
+            return headers.contains(HttpHeaderNames.UPGRADE)
+                    && headers.containsValue(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE, true);
+        }
+
+        /** Removes the headers that describe this hop, including those the Connection header names. */
+        static void removeHopByHop(HttpHeaders headers) {
+            for (String value : headers.getAll(HttpHeaderNames.CONNECTION)) {
+                for (String name : value.split(",")) {
+                    headers.remove(name.strip());
+                }
+            }
+            HOP_BY_HOP.forEach(headers::remove);
+            headers.names().stream().filter(name -> name.toLowerCase(Locale.ROOT).startsWith("proxy-")).toList()
+                    .forEach(headers::remove);
+        }
+
+        static void addForwarded(HttpHeaders headers, InetSocketAddress client, String host) {
+            String ip = client.getAddress().getHostAddress();
+            String forwardedFor = headers.get("x-forwarded-for");
+            headers.set("x-forwarded-for", forwardedFor == null ? ip : forwardedFor + ", " + ip);
+            headers.set("x-forwarded-proto", "http");
+            if (!host.isEmpty()) {
+                headers.set("x-forwarded-host", host);
+            }
+            String node = ip.indexOf(':') >= 0 ? "\"[" + ip + "]\"" : ip;
+            String element = "for=" + node + (host.isEmpty() ? "" : ";host=\"" + host + "\"") + ";proto=http";
+            String forwarded = headers.get("forwarded");
+            headers.set("forwarded", forwarded == null ? element : forwarded + ", " + element);
+        }
+    }
+}

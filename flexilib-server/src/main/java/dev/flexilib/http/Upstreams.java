@@ -1,0 +1,119 @@
+package dev.flexilib.http;
+
+import dev.flexilib.config.ProxySpec.Upstream;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.concurrent.FastThreadLocal;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.Promise;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLException;
+
+/**
+ * Connections to upstream servers, made on the event loop of the client
+ * connection that needs them, and kept alive per event loop and upstream once a
+ * response is done, so a later request on that loop reuses one without locking.
+ */
+final class Upstreams {
+    /** Idle connections kept per upstream and event loop; more are closed. */
+    private static final int MAX_IDLE = 64;
+    private static final Duration IDLE_TIMEOUT = Duration.ofSeconds(60);
+    private static final FastThreadLocal<Map<Upstream, ArrayDeque<Channel>>> IDLE = new FastThreadLocal<>() {
+        @Override
+        protected Map<Upstream, ArrayDeque<Channel>> initialValue() {
+            return new HashMap<>();
+        }
+    };
+
+    private final boolean epoll;
+    private final Duration connectTimeout;
+    private volatile SslContext tls;
+
+    Upstreams(boolean epoll, Duration connectTimeout) {
+        this.epoll = epoll;
+        this.connectTimeout = connectTimeout;
+    }
+
+    /** An idle kept-alive connection to {@code upstream}, if this event loop has one. Call on {@code loop}. */
+    Channel idle(Upstream upstream) {
+        ArrayDeque<Channel> idle = IDLE.get().get(upstream);
+        while (idle != null && !idle.isEmpty()) {
+            Channel channel = idle.pollLast();
+            if (channel.isActive()) {
+                return channel;
+            }
+        }
+        return null;
+    }
+
+    /** A new connection to {@code upstream} on {@code loop}. */
+    Future<Channel> connect(EventLoop loop, Upstream upstream) {
+        Promise<Channel> promise = loop.newPromise();
+        SslContext context;
+        try {
+            context = upstream.https() ? tls() : null;
+        } catch (SSLException e) {
+            return promise.setFailure(e);
+        }
+        new Bootstrap()
+                .group(loop)
+                .channel(epoll ? EpollSocketChannel.class : NioSocketChannel.class)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) connectTimeout.toMillis())
+                .option(ChannelOption.TCP_NODELAY, true)
+                .handler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel channel) {
+                        if (context != null) {
+                            channel.pipeline().addLast(context.newHandler(channel.alloc(), upstream.host(), upstream.port()));
+                        }
+                        channel.pipeline()
+                                .addLast(new IdleStateHandler(0, 0, IDLE_TIMEOUT.toSeconds(), TimeUnit.SECONDS))
+                                .addLast(new HttpClientCodec())
+                                .addLast(new UpstreamHandler());
+                    }
+                })
+                .connect(upstream.host(), upstream.port())
+                .addListener(future -> {
+                    if (future.isSuccess()) {
+                        promise.setSuccess(((io.netty.channel.ChannelFuture) future).channel());
+                    } else {
+                        promise.setFailure(future.cause());
+                    }
+                });
+        return promise;
+    }
+
+    /** Keeps {@code channel} for the next request to {@code upstream} on its event loop. Call on that loop. */
+    void release(Upstream upstream, Channel channel) {
+        ArrayDeque<Channel> idle = IDLE.get().computeIfAbsent(upstream, u -> new ArrayDeque<>());
+        if (channel.isActive() && idle.size() < MAX_IDLE) {
+            idle.addLast(channel);
+        } else {
+            channel.close();
+        }
+    }
+
+    /** The JDK's trust store decides which upstream certificates are accepted. */
+    private SslContext tls() throws SSLException {
+        SslContext context = tls;
+        if (context == null) {
+            context = SslContextBuilder.forClient().build();
+            tls = context;
+        }
+        return context;
+    }
+}
