@@ -9,7 +9,10 @@ import dev.flexilib.Request;
 import dev.flexilib.Response;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelPipeline;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.DecoderResult;
@@ -26,6 +29,7 @@ import io.netty.handler.codec.http.HttpMessage;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
@@ -383,6 +387,34 @@ final class Connection extends ChannelInboundHandlerAdapter {
             }
             complete(exchange, Handled.of(response));
         }
+    }
+
+    /**
+     * The proxied exchange {@code call} became a tunnel to {@code upstream}: log it and
+     * hand the client connection over to a byte relay; no more HTTP on it.
+     */
+    void tunnelled(ProxyCall call, Channel upstream) {
+        Exchange exchange = current;
+        if (exchange == null || exchange.proxy() != call) {
+            return;
+        }
+        current = null;
+        closing = true;
+        queue.clear();
+        Request request = exchange.request();
+        long now = System.nanoTime();
+        accessLog.log(new AccessLog.Entry(request.remoteAddress(), request.method(), request.target(),
+                request.protocol(), call.status(), now - exchange.headNanos(), 0, now - exchange.headNanos(), 0, 0));
+        ChannelPipeline pipeline = context.pipeline();
+        pipeline.addLast(new Relay(upstream));
+        context.channel().config().setAutoRead(true);
+        for (String name : pipeline.names()) {
+            ChannelHandler handler = pipeline.get(name);
+            if (handler != null && !(handler instanceof Relay) && !(handler instanceof HttpServerCodec)) {
+                pipeline.remove(handler);
+            }
+        }
+        pipeline.remove(HttpServerCodec.class); // last: what it read beyond the request goes to the relay
     }
 
     boolean clientSpeaksHttp11() {

@@ -56,6 +56,7 @@ final class ProxyCall {
     private boolean reused;
     private boolean retried;
     private boolean bodyless;
+    private boolean upgrade;
     private int refusals;
     private String originalUri;
     private boolean requestSent;
@@ -212,6 +213,10 @@ final class ProxyCall {
         responseHeadNanos = System.nanoTime();
         status = code;
         target.group().answered(upstream);
+        if (code == 101 && upgrade) {
+            tunnel(response);
+            return;
+        }
         responseKeepAlive = HttpUtil.isKeepAlive(response);
         HttpHeaders headers = response.headers();
         boolean hadLength = headers.contains(HttpHeaderNames.CONTENT_LENGTH);
@@ -229,6 +234,29 @@ final class ProxyCall {
             headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
         }
         client.write(response);
+    }
+
+    /**
+     * The upstream switched protocols (a WebSocket): pass the 101 on, then turn both
+     * connections into a byte tunnel. Bytes either side already read beyond the
+     * HTTP part reach the relay when the HTTP codecs are removed.
+     */
+    private void tunnel(HttpResponse response) {
+        finished = true;
+        HttpHeaders headers = response.headers();
+        String protocol = headers.get(HttpHeaderNames.UPGRADE);
+        ProxyHeaders.removeHopByHop(headers);
+        headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
+        if (protocol != null) {
+            headers.set(HttpHeaderNames.UPGRADE, protocol);
+        }
+        client.writeAndFlush(response);
+        channel.pipeline().get(UpstreamHandler.class).detach();
+        channel.pipeline().addLast(new Relay(client.channel()));
+        channel.pipeline().remove(UpstreamHandler.class);
+        channel.pipeline().remove(io.netty.handler.timeout.IdleStateHandler.class);
+        connection.tunnelled(this, channel);
+        channel.pipeline().remove(io.netty.handler.codec.http.HttpClientCodec.class);
     }
 
     /** The last response part was written (or failed to be): the exchange is over. */
@@ -349,7 +377,7 @@ final class ProxyCall {
 
     private void prepareHead() {
         HttpHeaders headers = head.headers();
-        boolean upgrade = ProxyHeaders.isUpgrade(headers);
+        upgrade = ProxyHeaders.isUpgrade(headers);
         String originalHost = headers.get(HttpHeaderNames.HOST, "");
         String upgradeTo = headers.get(HttpHeaderNames.UPGRADE);
         boolean chunked = HttpUtil.isTransferEncodingChunked(head);

@@ -270,6 +270,70 @@ class ProxyTest {
     }
 
     @Test
+    void aWebSocketIsTunnelledToTheUpstream() throws Exception {
+        try (WebSocketEchoServer echo = new WebSocketEchoServer();
+             TestServer server = proxy("/ws = http://127.0.0.1:" + echo.port() + "\n")) {
+            java.util.concurrent.BlockingQueue<String> received = new java.util.concurrent.LinkedBlockingQueue<>();
+            java.net.http.WebSocket socket = server.client().newWebSocketBuilder()
+                    .buildAsync(java.net.URI.create("ws://127.0.0.1:" + server.port() + "/ws"), new java.net.http.WebSocket.Listener() {
+                        @Override
+                        public java.util.concurrent.CompletionStage<?> onText(java.net.http.WebSocket webSocket,
+                                                                               CharSequence data, boolean last) {
+                            received.add(data.toString());
+                            webSocket.request(1);
+                            return null;
+                        }
+                    }).get(TestServer.TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+
+            for (String message : List.of("hello", "through", "the proxy")) {
+                socket.sendText(message, true).get(TestServer.TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+                assertThat(received.poll(TestServer.TIMEOUT.toSeconds(), TimeUnit.SECONDS)).isEqualTo("echo: " + message);
+            }
+            socket.sendClose(java.net.http.WebSocket.NORMAL_CLOSURE, "done").get(TestServer.TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+            assertThat(server.nextAccessLogLineFor("/ws")).contains("\"GET /ws HTTP/1.1\" 101 ");
+        }
+    }
+
+    @Test
+    void headRequestsGetTheUpstreamsHeadersWithoutABody() throws Exception {
+        try (TestServer server = proxy("/ = http://127.0.0.1:" + a.port() + "\n")) {
+            String raw = RawHttp.exchange(server.port(), "HEAD /h HTTP/1.1\r\nHost: x\r\n\r\nGET /after HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+
+            assertThat(raw).startsWith("HTTP/1.1 200").contains("a /after");
+            assertThat(raw.indexOf("a /h")).as("no body for HEAD").isNegative();
+        }
+    }
+
+    @Test
+    void anUpstreamThatCannotBeConnectedInTimeIs504() throws Exception {
+        // a listener that never accepts, with its backlog filled, leaves further connects unanswered
+        try (ServerSocket full = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            List<Socket> fillers = new java.util.ArrayList<>();
+            try {
+                for (int i = 0; i < 4; i++) {
+                    Socket filler = new Socket();
+                    try {
+                        filler.connect(full.getLocalSocketAddress(), 200);
+                        fillers.add(filler);
+                    } catch (IOException e) {
+                        filler.close();
+                    }
+                }
+                try (TestServer server = TestServer.start(
+                        TestServer.settings().withProxyConnectTimeout(Duration.ofMillis(300)),
+                        TestServer.writeConfig(dir, "/ = http://127.0.0.1:" + full.getLocalPort() + "\n"))) {
+                    assertThat(server.get("/x").statusCode()).isEqualTo(504);
+                    server.awaitEvent(Event.PROXY_FAILED, m -> m.contains("connect timed out"));
+                }
+            } finally {
+                for (Socket filler : fillers) {
+                    filler.close();
+                }
+            }
+        }
+    }
+
+    @Test
     void aClientThatLeavesCancelsTheUpstreamRequest() throws Exception {
         CountDownLatch received = new CountDownLatch(1);
         CountDownLatch cancelled = new CountDownLatch(1);
