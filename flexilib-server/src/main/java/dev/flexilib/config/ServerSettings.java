@@ -25,6 +25,8 @@ import java.util.function.Function;
  * @param shutdownTimeout         FLEXILIB_SHUTDOWN_TIMEOUT_S: on SIGTERM, requests in flight get this long to finish
  * @param preload                 FLEXILIB_PRELOAD=1: load every plugin at start instead of on its first request
  * @param proxyConnectTimeout     FLEXILIB_PROXY_CONNECT_TIMEOUT_MS: connecting to an upstream longer answers 504
+ * @param proxyPassesHost         FLEXILIB_PROXY_HOST: "client" (default) sends the client's Host upstream,
+ *                                "upstream" sends the upstream's host:port
  */
 public record ServerSettings(
         int port,
@@ -40,7 +42,8 @@ public record ServerSettings(
         int javaConcurrency,
         Duration shutdownTimeout,
         boolean preload,
-        Duration proxyConnectTimeout) {
+        Duration proxyConnectTimeout,
+        boolean proxyPassesHost) {
 
     public static final int DEFAULT_PORT = 8069;
 
@@ -66,49 +69,64 @@ public record ServerSettings(
                 r.integer("FLEXILIB_JAVA_CONCURRENCY", 1024, 1, 1_000_000),
                 Duration.ofSeconds(r.integer("FLEXILIB_SHUTDOWN_TIMEOUT_S", 30, 0, 86_400)),
                 r.integer("FLEXILIB_PRELOAD", 0, 0, 1) == 1,
-                Duration.ofMillis(r.integer("FLEXILIB_PROXY_CONNECT_TIMEOUT_MS", 5000, 1, 600_000)));
+                Duration.ofMillis(r.integer("FLEXILIB_PROXY_CONNECT_TIMEOUT_MS", 5000, 1, 600_000)),
+                r.value("FLEXILIB_PROXY_HOST", true, ServerSettings::hostPolicy));
     }
 
     public ServerSettings withPort(int newPort) {
         return new ServerSettings(newPort, listenAddress, workerThreads, preallocationBytes, maxRequestLineBytes,
-                maxHeaderBytes, maxBodyBytes, idleTimeout, reloadQuietPeriod, requestTimeout, javaConcurrency, shutdownTimeout, preload, proxyConnectTimeout);
+                maxHeaderBytes, maxBodyBytes, idleTimeout, reloadQuietPeriod, requestTimeout, javaConcurrency, shutdownTimeout, preload, proxyConnectTimeout, proxyPassesHost);
     }
 
     public ServerSettings withListenAddress(InetAddress address) {
         return new ServerSettings(port, address, workerThreads, preallocationBytes, maxRequestLineBytes,
-                maxHeaderBytes, maxBodyBytes, idleTimeout, reloadQuietPeriod, requestTimeout, javaConcurrency, shutdownTimeout, preload, proxyConnectTimeout);
+                maxHeaderBytes, maxBodyBytes, idleTimeout, reloadQuietPeriod, requestTimeout, javaConcurrency, shutdownTimeout, preload, proxyConnectTimeout, proxyPassesHost);
     }
 
     public ServerSettings withWorkerThreads(int threads) {
         return new ServerSettings(port, listenAddress, threads, preallocationBytes, maxRequestLineBytes,
-                maxHeaderBytes, maxBodyBytes, idleTimeout, reloadQuietPeriod, requestTimeout, javaConcurrency, shutdownTimeout, preload, proxyConnectTimeout);
+                maxHeaderBytes, maxBodyBytes, idleTimeout, reloadQuietPeriod, requestTimeout, javaConcurrency, shutdownTimeout, preload, proxyConnectTimeout, proxyPassesHost);
     }
 
     public ServerSettings withLimits(int requestLine, int headers, int body) {
         return new ServerSettings(port, listenAddress, workerThreads, preallocationBytes, requestLine,
-                headers, body, idleTimeout, reloadQuietPeriod, requestTimeout, javaConcurrency, shutdownTimeout, preload, proxyConnectTimeout);
+                headers, body, idleTimeout, reloadQuietPeriod, requestTimeout, javaConcurrency, shutdownTimeout, preload, proxyConnectTimeout, proxyPassesHost);
     }
 
     public ServerSettings withRequestTimeout(Duration timeout) {
         return new ServerSettings(port, listenAddress, workerThreads, preallocationBytes, maxRequestLineBytes,
-                maxHeaderBytes, maxBodyBytes, idleTimeout, reloadQuietPeriod, timeout, javaConcurrency, shutdownTimeout, preload, proxyConnectTimeout);
+                maxHeaderBytes, maxBodyBytes, idleTimeout, reloadQuietPeriod, timeout, javaConcurrency, shutdownTimeout, preload, proxyConnectTimeout, proxyPassesHost);
     }
 
     public ServerSettings withJavaConcurrency(int limit) {
         return new ServerSettings(port, listenAddress, workerThreads, preallocationBytes, maxRequestLineBytes,
-                maxHeaderBytes, maxBodyBytes, idleTimeout, reloadQuietPeriod, requestTimeout, limit, shutdownTimeout, preload, proxyConnectTimeout);
+                maxHeaderBytes, maxBodyBytes, idleTimeout, reloadQuietPeriod, requestTimeout, limit, shutdownTimeout, preload, proxyConnectTimeout, proxyPassesHost);
     }
 
     public ServerSettings withPreload(boolean load) {
         return new ServerSettings(port, listenAddress, workerThreads, preallocationBytes, maxRequestLineBytes,
                 maxHeaderBytes, maxBodyBytes, idleTimeout, reloadQuietPeriod, requestTimeout, javaConcurrency,
-                shutdownTimeout, load, proxyConnectTimeout);
+                shutdownTimeout, load, proxyConnectTimeout, proxyPassesHost);
     }
 
     public ServerSettings withProxyConnectTimeout(Duration timeout) {
         return new ServerSettings(port, listenAddress, workerThreads, preallocationBytes, maxRequestLineBytes,
                 maxHeaderBytes, maxBodyBytes, idleTimeout, reloadQuietPeriod, requestTimeout, javaConcurrency,
-                shutdownTimeout, preload, timeout);
+                shutdownTimeout, preload, timeout, proxyPassesHost);
+    }
+
+    public ServerSettings withProxyPassesHost(boolean passes) {
+        return new ServerSettings(port, listenAddress, workerThreads, preallocationBytes, maxRequestLineBytes,
+                maxHeaderBytes, maxBodyBytes, idleTimeout, reloadQuietPeriod, requestTimeout, javaConcurrency,
+                shutdownTimeout, preload, proxyConnectTimeout, passes);
+    }
+
+    private static boolean hostPolicy(String text) {
+        return switch (text.strip()) {
+            case "client" -> true;
+            case "upstream" -> false;
+            default -> throw new IllegalArgumentException("expected 'client' or 'upstream'");
+        };
     }
 
     private static InetAddress address(String text) {

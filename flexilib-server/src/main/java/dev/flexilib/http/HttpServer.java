@@ -77,7 +77,7 @@ public final class HttpServer implements AutoCloseable {
                     .group(group)
                     .childOption(ChannelOption.TCP_NODELAY, true)
                     .childHandler(new Initializer(settings, handler, accessLog, diagnostics, connections,
-                            new Upstreams(epoll, settings.proxyConnectTimeout())));
+                            new Upstreams(epoll, settings.proxyConnectTimeout(), settings.proxyPassesHost())));
             Channel channel;
             if (inherited) {
                 ServerChannel server = inheritedChannel(epoll);

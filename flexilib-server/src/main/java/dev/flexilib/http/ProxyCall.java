@@ -292,6 +292,9 @@ final class ProxyCall {
                         + " trying " + next);
                 upstream = next;
                 head.setUri(target.rewrite(upstream, originalUri));
+                if (!upstreams.passHost()) {
+                    head.headers().set(HttpHeaderNames.HOST, upstreamHost());
+                }
                 connectNew();
                 return;
             }
@@ -394,9 +397,15 @@ final class ProxyCall {
         originalUri = head.uri();
         head.setUri(target.rewrite(upstream, originalUri));
         head.setProtocolVersion(HttpVersion.HTTP_1_1);
-        if (originalHost.isEmpty()) {
-            headers.set(HttpHeaderNames.HOST, upstream.host() + ":" + upstream.port());
+        if (originalHost.isEmpty() || !upstreams.passHost()) {
+            headers.set(HttpHeaderNames.HOST, upstreamHost());
         }
+    }
+
+    private String upstreamHost() {
+        String host = upstream.host().indexOf(':') >= 0 ? "[" + upstream.host() + "]" : upstream.host();
+        int defaultPort = upstream.https() ? 443 : 80;
+        return upstream.port() == defaultPort ? host : host + ":" + upstream.port();
     }
 
     private String describe() {

@@ -41,11 +41,18 @@ final class Upstreams {
 
     private final boolean epoll;
     private final Duration connectTimeout;
+    private final boolean passHost;
     private volatile SslContext tls;
 
-    Upstreams(boolean epoll, Duration connectTimeout) {
+    Upstreams(boolean epoll, Duration connectTimeout, boolean passHost) {
         this.epoll = epoll;
         this.connectTimeout = connectTimeout;
+        this.passHost = passHost;
+    }
+
+    /** Whether the client's Host header goes upstream unchanged (else the upstream's host:port replaces it). */
+    boolean passHost() {
+        return passHost;
     }
 
     /** An idle kept-alive connection to {@code upstream}, if this event loop has one. Call on {@code loop}. */

@@ -41,6 +41,7 @@ class ServerSettingsTest {
             "SERVER_THREAD_COUNT, 0",
             "SERVER_THREAD_COUNT, many",
             "RESPONSE_PREALLOCATION_KB, -8",
+            "FLEXILIB_PROXY_HOST, nobody",
     })
     void anInvalidValueNamesTheVariable(String name, String value) {
         assertThatThrownBy(() -> ServerSettings.fromEnvironment(Map.of(name, value)))

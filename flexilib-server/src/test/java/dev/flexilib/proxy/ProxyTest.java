@@ -163,6 +163,18 @@ class ProxyTest {
     }
 
     @Test
+    void theHostHeaderCanBeTheUpstreams() throws Exception {
+        try (TestServer server = TestServer.start(
+                TestServer.settings().withProxyPassesHost(false),
+                TestServer.writeConfig(dir, "/ = http://127.0.0.1:" + a.port() + "\n"))) {
+            RawHttp.exchange(server.port(), "GET /h HTTP/1.1\r\nHost: example.test\r\nConnection: close\r\n\r\n");
+
+            assertThat(a.headersSeen.getLast().get("Host")).containsExactly("127.0.0.1:" + a.port());
+            assertThat(a.headersSeen.getLast().get("X-forwarded-host")).containsExactly("example.test");
+        }
+    }
+
+    @Test
     void responseHopByHopHeadersAreRemovedAndAChunkedBodyStreamsThrough() throws Exception {
         try (TestServer server = proxy("/ = http://127.0.0.1:" + a.port() + "\n")) {
             String raw = RawHttp.exchange(server.port(), "GET /download?100000 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
