@@ -9,7 +9,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -18,7 +17,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -44,12 +45,17 @@ public final class TestServer implements AutoCloseable {
         this.server = Server.start(settings, configFile, new LineSink(this::logged), diagnostics);
     }
 
-    /** The defaults a test wants: loopback, a free port, 4 workers, a short reload quiet period. */
-    public static ServerSettings settings() {
-        return ServerSettings.defaults()
-                .withPort(0)
-                .withListenAddress(InetAddress.getLoopbackAddress())
-                .withWorkerThreads(4);
+    /**
+     * The settings a test wants: loopback, a free port, 4 workers, and any further
+     * environment variables as name, value pairs, read exactly as the server reads them.
+     */
+    public static ServerSettings settings(String... environment) {
+        Map<String, String> env = new HashMap<>(Map.of("PORT", "0", "LISTEN_ADDRESS", "127.0.0.1",
+                "SERVER_THREAD_COUNT", "4"));
+        for (int i = 0; i < environment.length; i += 2) {
+            env.put(environment[i], environment[i + 1]);
+        }
+        return ServerSettings.fromEnvironment(env);
     }
 
     public static TestServer start(Path configFile) throws InterruptedException, IOException {

@@ -73,53 +73,14 @@ public record ServerSettings(
                 r.value("FLEXILIB_PROXY_HOST", true, ServerSettings::hostPolicy));
     }
 
-    public ServerSettings withPort(int newPort) {
-        return new ServerSettings(newPort, listenAddress, workerThreads, preallocationBytes, maxRequestLineBytes,
-                maxHeaderBytes, maxBodyBytes, idleTimeout, reloadQuietPeriod, requestTimeout, javaConcurrency, shutdownTimeout, preload, proxyConnectTimeout, proxyPassesHost);
-    }
 
-    public ServerSettings withListenAddress(InetAddress address) {
-        return new ServerSettings(port, address, workerThreads, preallocationBytes, maxRequestLineBytes,
-                maxHeaderBytes, maxBodyBytes, idleTimeout, reloadQuietPeriod, requestTimeout, javaConcurrency, shutdownTimeout, preload, proxyConnectTimeout, proxyPassesHost);
-    }
 
-    public ServerSettings withWorkerThreads(int threads) {
-        return new ServerSettings(port, listenAddress, threads, preallocationBytes, maxRequestLineBytes,
-                maxHeaderBytes, maxBodyBytes, idleTimeout, reloadQuietPeriod, requestTimeout, javaConcurrency, shutdownTimeout, preload, proxyConnectTimeout, proxyPassesHost);
-    }
 
-    public ServerSettings withLimits(int requestLine, int headers, int body) {
-        return new ServerSettings(port, listenAddress, workerThreads, preallocationBytes, requestLine,
-                headers, body, idleTimeout, reloadQuietPeriod, requestTimeout, javaConcurrency, shutdownTimeout, preload, proxyConnectTimeout, proxyPassesHost);
-    }
 
-    public ServerSettings withRequestTimeout(Duration timeout) {
-        return new ServerSettings(port, listenAddress, workerThreads, preallocationBytes, maxRequestLineBytes,
-                maxHeaderBytes, maxBodyBytes, idleTimeout, reloadQuietPeriod, timeout, javaConcurrency, shutdownTimeout, preload, proxyConnectTimeout, proxyPassesHost);
-    }
 
-    public ServerSettings withJavaConcurrency(int limit) {
-        return new ServerSettings(port, listenAddress, workerThreads, preallocationBytes, maxRequestLineBytes,
-                maxHeaderBytes, maxBodyBytes, idleTimeout, reloadQuietPeriod, requestTimeout, limit, shutdownTimeout, preload, proxyConnectTimeout, proxyPassesHost);
-    }
 
-    public ServerSettings withPreload(boolean load) {
-        return new ServerSettings(port, listenAddress, workerThreads, preallocationBytes, maxRequestLineBytes,
-                maxHeaderBytes, maxBodyBytes, idleTimeout, reloadQuietPeriod, requestTimeout, javaConcurrency,
-                shutdownTimeout, load, proxyConnectTimeout, proxyPassesHost);
-    }
 
-    public ServerSettings withProxyConnectTimeout(Duration timeout) {
-        return new ServerSettings(port, listenAddress, workerThreads, preallocationBytes, maxRequestLineBytes,
-                maxHeaderBytes, maxBodyBytes, idleTimeout, reloadQuietPeriod, requestTimeout, javaConcurrency,
-                shutdownTimeout, preload, timeout, proxyPassesHost);
-    }
 
-    public ServerSettings withProxyPassesHost(boolean passes) {
-        return new ServerSettings(port, listenAddress, workerThreads, preallocationBytes, maxRequestLineBytes,
-                maxHeaderBytes, maxBodyBytes, idleTimeout, reloadQuietPeriod, requestTimeout, javaConcurrency,
-                shutdownTimeout, preload, proxyConnectTimeout, passes);
-    }
 
     private static boolean hostPolicy(String text) {
         return switch (text.strip()) {

@@ -10,7 +10,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.InetAddress;
 import java.net.Socket;
 import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
@@ -46,7 +45,8 @@ class ProtocolTest {
                 /sample = %s
                 """.formatted(TestServer.example("echo"), TestServer.example("sample")));
         server = TestServer.start(config);
-        limited = TestServer.start(TestServer.settings().withLimits(1024, 2048, 4096), config);
+        limited = TestServer.start(TestServer.settings("FLEXILIB_MAX_REQUEST_LINE", "1024",
+                "FLEXILIB_MAX_HEADER_SIZE", "2048", "FLEXILIB_MAX_BODY_SIZE", "4096"), config);
     }
 
     @AfterAll
@@ -116,8 +116,7 @@ class ProtocolTest {
 
     @Test
     void anIdleKeepAliveConnectionIsClosedOnlyAfterTheIdleTimeout() throws Exception {
-        ServerSettings settings = ServerSettings.fromEnvironment(Map.of("FLEXILIB_IDLE_TIMEOUT_S", "1"))
-                .withPort(0).withListenAddress(InetAddress.getLoopbackAddress()).withWorkerThreads(1);
+        ServerSettings settings = TestServer.settings("FLEXILIB_IDLE_TIMEOUT_S", "1", "SERVER_THREAD_COUNT", "1");
         try (TestServer idle = TestServer.start(settings, config); Wire wire = Wire.open(idle)) {
             // the server's last read or write on this connection comes after this instant
             long sent = System.nanoTime();

@@ -165,7 +165,7 @@ class ProxyTest {
     @Test
     void theHostHeaderCanBeTheUpstreams() throws Exception {
         try (TestServer server = TestServer.start(
-                TestServer.settings().withProxyPassesHost(false),
+                TestServer.settings("FLEXILIB_PROXY_HOST", "upstream"),
                 TestServer.writeConfig(dir, "/ = http://127.0.0.1:" + a.port() + "\n"))) {
             RawHttp.exchange(server.port(), "GET /h HTTP/1.1\r\nHost: example.test\r\nConnection: close\r\n\r\n");
 
@@ -272,7 +272,7 @@ class ProxyTest {
     @Test
     void anUpstreamThatDoesNotAnswerInTimeIs504() throws Exception {
         try (ServerSocket silent = new ServerSocket(0, 10, InetAddress.getLoopbackAddress());
-             TestServer server = TestServer.start(TestServer.settings().withRequestTimeout(Duration.ofSeconds(1)),
+             TestServer server = TestServer.start(TestServer.settings("FLEXILIB_REQUEST_TIMEOUT_S", "1"),
                      TestServer.writeConfig(dir, "/ = http://127.0.0.1:" + silent.getLocalPort() + "\n"))) {
             HttpResponse<String> response = server.get("/slow");
 
@@ -332,7 +332,7 @@ class ProxyTest {
                     }
                 }
                 try (TestServer server = TestServer.start(
-                        TestServer.settings().withProxyConnectTimeout(Duration.ofMillis(300)),
+                        TestServer.settings("FLEXILIB_PROXY_CONNECT_TIMEOUT_MS", "300"),
                         TestServer.writeConfig(dir, "/ = http://127.0.0.1:" + full.getLocalPort() + "\n"))) {
                     assertThat(server.get("/x").statusCode()).isEqualTo(504);
                     server.awaitEvent(Event.PROXY_FAILED, m -> m.contains("connect timed out"));

@@ -14,7 +14,6 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
@@ -98,7 +97,7 @@ class JavaPluginThreadsTest {
 
     @Test
     void aHandlerStuckPastTheTimeoutIsAnswered504AndInterruptedWhileOthersAreServed() throws Exception {
-        ServerSettings settings = TestServer.settings().withRequestTimeout(Duration.ofSeconds(2));
+        ServerSettings settings = TestServer.settings("FLEXILIB_REQUEST_TIMEOUT_S", "2");
         try (ServerSocket gate = gate(); TestServer server = TestServer.start(settings, dir.resolve("proxy.ini"))) {
             CompletableFuture<HttpResponse<String>> stuck = send(server, "/gate?sleep", gate);
 
@@ -122,7 +121,7 @@ class JavaPluginThreadsTest {
     @Test
     @SuppressWarnings("try") // the held connections are only there to be closed, which releases the handlers
     void requestsBeyondTheConcurrencyLimitAreAnswered503UntilOthersFinish() throws Exception {
-        ServerSettings settings = TestServer.settings().withJavaConcurrency(2);
+        ServerSettings settings = TestServer.settings("FLEXILIB_JAVA_CONCURRENCY", "2");
         try (ServerSocket gate = gate(); TestServer server = TestServer.start(settings, dir.resolve("proxy.ini"))) {
             CompletableFuture<HttpResponse<String>> first = send(server, "/gate?first", gate);
             CompletableFuture<HttpResponse<String>> second = send(server, "/gate?second", gate);
@@ -145,7 +144,7 @@ class JavaPluginThreadsTest {
     @Test
     @SuppressWarnings("try") // the held connection is only there to be closed, which lets init finish
     void aFirstLoadSlowerThanTheTimeoutIsAnswered504AndThePluginServesOnceLoaded() throws Exception {
-        ServerSettings settings = TestServer.settings().withRequestTimeout(Duration.ofSeconds(2));
+        ServerSettings settings = TestServer.settings("FLEXILIB_REQUEST_TIMEOUT_S", "2");
         try (ServerSocket gate = gate(); TestServer server = TestServer.start(settings, dir.resolve("proxy.ini"))) {
             Files.writeString(dir.resolve("slowinit.properties"), "gate=" + gate.getLocalPort() + "\n");
             CompletableFuture<HttpResponse<String>> first = server.client().sendAsync(server.request("/slow").build(),

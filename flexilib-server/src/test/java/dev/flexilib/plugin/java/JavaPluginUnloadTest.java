@@ -7,10 +7,8 @@ import dev.flexilib.TestServer;
 import dev.flexilib.config.ServerSettings;
 import dev.flexilib.plugin.java.JarBuilder.Jar;
 import java.lang.management.ManagementFactory;
-import java.net.InetAddress;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Map;
 import java.util.Optional;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Collectors;
@@ -205,8 +203,7 @@ class JavaPluginUnloadTest {
 
     /** The test's usual settings with a short reload quiet period, so that a hundred reloads take seconds. */
     private static ServerSettings quickReloads() {
-        return ServerSettings.fromEnvironment(Map.of("FLEXILIB_RELOAD_QUIET_MS", "20"))
-                .withPort(0).withListenAddress(InetAddress.getLoopbackAddress()).withWorkerThreads(4);
+        return TestServer.settings("FLEXILIB_RELOAD_QUIET_MS", "20");
     }
 
     private static Optional<Thread> liveThread(String name) {
