@@ -4,25 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.flexilib.Diagnostics.Event;
 import java.io.IOException;
-import java.net.http.HttpClient;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -83,18 +71,18 @@ class HotReloadTest {
             builds.add(Gcc.compile("versioned", dir.resolve("build-v" + i + ".so"), "VERSION=\"v" + i + "\""));
         }
         try (TestServer server = TestServer.withConfig(dir, "/v = libversioned.so\n");
-             Load load = new Load(server)) {
-            load.awaitVersion("v0");
+             VersionedLoad load = new VersionedLoad(server, "/v", CLIENTS, 1)) {
+            load.awaitResponses("v0");
             for (int i = 1; i <= REBUILDS; i++) {
                 replacement.replace(builds.get(i - 1), plugin, "v" + i);
-                load.awaitVersion("v" + i);
+                load.awaitResponses("v" + i);
             }
             load.stop();
 
             assertThat(load.failures).as("failed requests: %s", load.failureSamples).hasValue(0);
             assertThat(load.torn).as("responses mixing two generations").hasValue(0);
             assertThat(load.regressions).as("a client saw an older generation after a newer one").hasValue(0);
-            assertThat(load.seen).containsKeys("v0", "v1", "v2", "v3", "v4", "v5");
+            assertThat(load.firstSeen).containsKeys("v0", "v1", "v2", "v3", "v4", "v5");
             assertThat(load.total.get()).isGreaterThan(CLIENTS * 10);
             for (int generation = 1; generation <= REBUILDS; generation++) {
                 String unloaded = "generation " + generation + " ";
@@ -148,89 +136,6 @@ class HotReloadTest {
             server.awaitEvent(Event.RELOAD_SKIPPED, m -> m.contains("was removed"));
 
             assertThat(server.get("/v").headers().firstValue("x-version")).hasValue("kept");
-        }
-    }
-
-    /** CLIENTS threads sending requests back to back until stopped, checking every response. */
-    private static final class Load implements AutoCloseable {
-        final AtomicInteger total = new AtomicInteger();
-        final AtomicInteger failures = new AtomicInteger();
-        final AtomicInteger torn = new AtomicInteger();
-        final AtomicInteger regressions = new AtomicInteger();
-        final Map<String, AtomicInteger> seen = new ConcurrentHashMap<>();
-        final Set<String> failureSamples = ConcurrentHashMap.newKeySet();
-        private final TestServer server;
-        private final AtomicBoolean running = new AtomicBoolean(true);
-        private final ExecutorService threads = Executors.newFixedThreadPool(CLIENTS);
-        private final List<Future<?>> clients = new ArrayList<>();
-        private final Map<String, CountDownLatch> versionSeen = new ConcurrentHashMap<>();
-
-        Load(TestServer server) {
-            this.server = server;
-            for (int i = 0; i < CLIENTS; i++) {
-                clients.add(threads.submit(this::run));
-            }
-        }
-
-        private void run() {
-            // one connection per client thread, kept alive, like a real load generator
-            try (HttpClient client = HttpClient.newBuilder().connectTimeout(TestServer.TIMEOUT).build()) {
-                int newest = -1;
-                while (running.get()) {
-                    newest = check(client, newest);
-                }
-            }
-        }
-
-        private int check(HttpClient client, int newest) {
-            try {
-                HttpResponse<String> response = client.send(server.request("/v").build(),
-                        HttpResponse.BodyHandlers.ofString(StandardCharsets.ISO_8859_1));
-                total.incrementAndGet();
-                String version = response.headers().firstValue("x-version").orElse("?");
-                if (response.statusCode() != 200) {
-                    failures.incrementAndGet();
-                    failureSamples.add("status " + response.statusCode());
-                    return newest;
-                }
-                if (!response.body().equals(version.repeat(64))) {
-                    torn.incrementAndGet();
-                }
-                seen.computeIfAbsent(version, v -> new AtomicInteger()).incrementAndGet();
-                versionSeen.computeIfAbsent(version, v -> new CountDownLatch(1)).countDown();
-                int number = Integer.parseInt(version.substring(1));
-                if (number < newest) {
-                    regressions.incrementAndGet();
-                }
-                return Math.max(newest, number);
-            } catch (IOException | RuntimeException e) {
-                failures.incrementAndGet();
-                failureSamples.add(e.toString());
-                return newest;
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                running.set(false);
-                return newest;
-            }
-        }
-
-        void awaitVersion(String version) throws InterruptedException {
-            CountDownLatch latch = versionSeen.computeIfAbsent(version, v -> new CountDownLatch(1));
-            assertThat(latch.await(TestServer.TIMEOUT.toSeconds(), TimeUnit.SECONDS))
-                    .as("clients saw %s", version).isTrue();
-        }
-
-        void stop() throws Exception {
-            running.set(false);
-            for (Future<?> client : clients) {
-                client.get(TestServer.TIMEOUT.toSeconds(), TimeUnit.SECONDS);
-            }
-        }
-
-        @Override
-        public void close() {
-            running.set(false);
-            threads.shutdownNow();
         }
     }
 }
