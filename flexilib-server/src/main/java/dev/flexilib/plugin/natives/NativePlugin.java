@@ -41,8 +41,12 @@ final class NativePlugin implements Plugin {
 
     @Override
     public Handled handle(Request request) {
-        WorkerArena arena = NativeWorker.currentArena().orElseThrow(
-                () -> new IllegalStateException("native plugins run on native worker threads only"));
+        return handle(request, NativeWorker.currentArena().orElseThrow(
+                () -> new IllegalStateException("native plugins run on native worker threads only")));
+    }
+
+    /** One call with {@code arena} as the worker's memory; the arena must belong to the calling thread. */
+    Handled handle(Request request, WorkerArena arena) {
         try {
             MemorySegment nativeRequest = NativeAbi.writeRequest(arena, request);
             Response response;
