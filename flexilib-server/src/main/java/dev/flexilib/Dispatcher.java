@@ -38,6 +38,11 @@ final class Dispatcher implements RequestHandler {
     }
 
     @Override
+    public boolean proxies() {
+        return router.table().hasProxyRoutes();
+    }
+
+    @Override
     public Runnable handle(Request request, Consumer<Handled> done) {
         Optional<Route> route = router.route(request);
         if (route.isEmpty()) {

@@ -120,7 +120,7 @@ final class Connection extends ChannelInboundHandlerAdapter {
             @Override
             public void channelRead(ChannelHandlerContext ctx, Object message) {
                 if (message instanceof HttpRequest head && !(message instanceof FullHttpRequest)
-                        && head.decoderResult().isSuccess() && proxied(head)) {
+                        && head.decoderResult().isSuccess() && handler.proxies() && proxied(head)) {
                     return;
                 }
                 if (message instanceof HttpContent content && streaming != null) {

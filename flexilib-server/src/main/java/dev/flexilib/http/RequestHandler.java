@@ -16,6 +16,9 @@ public interface RequestHandler {
      */
     Optional<ProxyTarget> proxyFor(Request head);
 
+    /** Whether any route goes to upstream servers now: when none does, heads need no look at all. */
+    boolean proxies();
+
     /**
      * Answers {@code request} by calling {@code done} exactly once, on any thread.
      * Called on an event loop, so it must not block. Returns what to do if the

@@ -59,6 +59,10 @@ public final class RouteTable {
         return old != null && old.tryRetain() ? old : plugins.newSlot(plugin);
     }
 
+    public boolean hasProxyRoutes() {
+        return !upstreams.isEmpty();
+    }
+
     public List<Route> routes() {
         return routes;
     }
