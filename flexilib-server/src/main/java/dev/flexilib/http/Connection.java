@@ -63,15 +63,14 @@ final class Connection extends ChannelInboundHandlerAdapter {
     private final RequestHandler handler;
     private final long requestTimeoutNanos;
     private final Upstreams upstreams;
-    /** The proxied request whose body parts are arriving now, if any. */
-    private ProxyCall streaming;
-    private boolean closeAfterResponse;
     private final AccessLog accessLog;
     private final Diagnostics diagnostics;
     private final ArrayDeque<Long> headTimes = new ArrayDeque<>();
     private final ArrayDeque<Exchange> queue = new ArrayDeque<>();
     private ChannelHandlerContext context;
-    private boolean busy;
+    /** The proxied request whose body parts are arriving now, if any. */
+    private ProxyCall streaming;
+    private boolean closeAfterResponse;
     private boolean closing;
     private boolean draining;
     /** The request being answered, its deadline, and how to give up on it. */
@@ -231,14 +230,13 @@ final class Connection extends ChannelInboundHandlerAdapter {
     }
 
     private void next() {
-        if (busy || queue.isEmpty() || closing) {
+        if (current != null || queue.isEmpty() || closing) {
             return;
         }
         Exchange exchange = queue.poll();
         if (queue.size() < MAX_QUEUED / 2) {
             context.channel().config().setAutoRead(true);
         }
-        busy = true;
         current = exchange;
         if (exchange.immediate() != null) {
             complete(exchange, Handled.of(exchange.immediate()));
@@ -282,7 +280,6 @@ final class Connection extends ChannelInboundHandlerAdapter {
             deadline.cancel(false);
             deadline = null;
         }
-        busy = false;
         if (!context.channel().isActive()) {
             return;
         }
@@ -361,7 +358,6 @@ final class Connection extends ChannelInboundHandlerAdapter {
             return;
         }
         current = null;
-        busy = false;
         long now = System.nanoTime();
         Request request = exchange.request();
         long ttfb = (call.responseHeadNanos() == 0 ? now : call.responseHeadNanos()) - exchange.headNanos();
@@ -442,10 +438,10 @@ final class Connection extends ChannelInboundHandlerAdapter {
     public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
         if (event == DRAIN) {
             draining = true;
-            if (!busy) {
+            if (current == null) {
                 ctx.close();
             }
-        } else if (event instanceof IdleStateEvent && !busy && queue.isEmpty()) {
+        } else if (event instanceof IdleStateEvent && current == null && queue.isEmpty()) {
             ctx.close();
         } else {
             ctx.fireUserEventTriggered(event);
