@@ -10,6 +10,7 @@ import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -36,13 +37,9 @@ final class ServeCommand implements Callable<Integer> {
             description = "serve in this process, without a supervisor (for debugging, or under systemd or docker)")
     boolean noSupervisor;
 
-    @Option(names = "--inherited-socket", hidden = true,
-            description = "serve the listening socket on standard input (how the supervisor starts its child)")
-    boolean inheritedSocket;
-
     @Override
     public Integer call() throws InterruptedException {
-        return serve(config, noSupervisor, inheritedSocket);
+        return serve(config, noSupervisor, false);
     }
 
     static int serve(Path config, boolean noSupervisor, boolean inheritedSocket) throws InterruptedException {
@@ -79,7 +76,9 @@ final class ServeCommand implements Callable<Integer> {
             return 1;
         }
         try {
-            return Supervisor.run(settings.listenAddress(), settings.port(), List.of("--config", config.toString()),
+            List<String> child = new ArrayList<>(List.of(ServerChild.class.getName()));
+            child.addAll(ServerChild.arguments(config));
+            return Supervisor.run(settings.listenAddress(), settings.port(), child,
                     settings.shutdownTimeout(), Diagnostics.toStderr());
         } catch (IOException e) {
             System.err.println("flexilib: cannot start: " + e.getMessage());

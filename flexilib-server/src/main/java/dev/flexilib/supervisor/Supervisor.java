@@ -22,6 +22,9 @@ import sun.misc.Signal;
  * and stop both; a second SIGINT stops at once.
  */
 public final class Supervisor {
+    /** The system property by which the launcher passes its JVM options for the serving child. */
+    public static final String SERVER_JAVA_OPTIONS = "flexilib.serverJavaOptions";
+
     private final ListeningSocket socket;
     private final List<String> childCommand;
     private final Path crashReports;
@@ -41,15 +44,16 @@ public final class Supervisor {
     }
 
     /**
-     * Listens on {@code address:port} and runs children with {@code serveArguments}
-     * until told to stop; returns the exit status for the supervisor process.
+     * Listens on {@code address:port} and runs children ({@code childMain}: a
+     * main class and its arguments, on this process's class path) until told to
+     * stop; returns the exit status for the supervisor process.
      */
-    public static int run(InetAddress address, int port, List<String> serveArguments, Duration shutdownTimeout,
+    public static int run(InetAddress address, int port, List<String> childMain, Duration shutdownTimeout,
                           Diagnostics diagnostics) throws IOException, InterruptedException {
         ListeningSocket socket = ListeningSocket.open(address, port);
         socket.becomeStandardInput();
         Path crashReports = Files.createTempDirectory("flexilib-crashes-");
-        Supervisor supervisor = new Supervisor(socket, childCommand(crashReports, serveArguments), crashReports,
+        Supervisor supervisor = new Supervisor(socket, childCommand(crashReports, childMain), crashReports,
                 shutdownTimeout, diagnostics);
         diagnostics.info(Event.SUPERVISOR_STARTED, "listening on " + address.getHostAddress() + ":" + socket.port()
                 + " (supervisor pid " + ProcessHandle.current().pid() + ")");
@@ -57,7 +61,12 @@ public final class Supervisor {
         return supervisor.superviseUntilStopped();
     }
 
-    private static List<String> childCommand(Path crashReports, List<String> serveArguments) {
+    /**
+     * The child's JVM: the options it needs, then the launcher's defaults for a
+     * serving JVM (the system property {@value #SERVER_JAVA_OPTIONS}: heap, GC,
+     * AOT cache), then {@code FLEXILIB_JAVA_OPTS}, which come last so that they win.
+     */
+    private static List<String> childCommand(Path crashReports, List<String> childMain) {
         List<String> command = new ArrayList<>(List.of(
                 ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString()),
                 "--enable-native-access=ALL-UNNAMED",
@@ -65,14 +74,15 @@ public final class Supervisor {
                 "-XX:+ExitOnOutOfMemoryError",
                 "-XX:-CreateCoredumpOnCrash",
                 "-XX:ErrorFile=" + crashReports.resolve("crash-%p.log")));
-        String options = System.getenv("FLEXILIB_JAVA_OPTS");
-        if (options != null && !options.isBlank()) {
-            command.addAll(List.of(options.trim().split("\\s+")));
-        }
-        command.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.flexilib.cli.Main", "serve",
-                "--inherited-socket"));
-        command.addAll(serveArguments);
+        command.addAll(options(System.getProperty(SERVER_JAVA_OPTIONS)));
+        command.addAll(options(System.getenv("FLEXILIB_JAVA_OPTS")));
+        command.addAll(List.of("-cp", System.getProperty("java.class.path")));
+        command.addAll(childMain);
         return List.copyOf(command);
+    }
+
+    private static List<String> options(String text) {
+        return text == null || text.isBlank() ? List.of() : List.of(text.trim().split("\\s+"));
     }
 
     private void handleSignals() {

@@ -31,9 +31,16 @@ final class ServerProcess implements AutoCloseable {
 
     /** Runs {@code flexilib ARGS} in {@code directory} with extra environment variables. */
     static ServerProcess start(Path directory, Map<String, String> env, String... args) throws IOException {
+        return start(directory, env, List.of(), args);
+    }
+
+    /** Runs {@code flexilib ARGS} with extra JVM options for the process started (the supervisor, unless --no-supervisor). */
+    static ServerProcess start(Path directory, Map<String, String> env, List<String> jvmOptions, String... args)
+            throws IOException {
         List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElseThrow(),
-                "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
-                Main.class.getName()));
+                "--enable-native-access=ALL-UNNAMED"));
+        command.addAll(jvmOptions);
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName()));
         command.addAll(List.of(args));
         ProcessBuilder builder = new ProcessBuilder(command).directory(directory.toFile())
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD);

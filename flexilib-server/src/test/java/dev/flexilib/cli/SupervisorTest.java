@@ -58,6 +58,25 @@ class SupervisorTest {
     }
 
     @Test
+    void theChildJvmGetsTheLaunchersOptionsThenFlexilibJavaOptsWhichWin() throws Exception {
+        Files.writeString(dir.resolve("proxy.ini"), "/hello = %s\n".formatted(TestServer.example("hello")));
+
+        try (ServerProcess process = ServerProcess.start(dir,
+                Map.of("PORT", "0", "FLEXILIB_JAVA_OPTS", "-Xmx48m -Dflexilib.test.from=user"),
+                List.of("-Dflexilib.serverJavaOptions=-Xmx40m -Dflexilib.test.from=launcher"), "serve")) {
+            int port = process.awaitPort();
+            assertThat(get(port, "/hello")).startsWith("HTTP/1.1 200");
+
+            List<String> child = ProcessHandle.of(process.pid()).orElseThrow().children()
+                    .map(handle -> List.of(handle.info().arguments().orElseThrow()))
+                    .findFirst().orElseThrow();
+            assertThat(child).containsSubsequence("-Xmx40m", "-Dflexilib.test.from=launcher", "-Xmx48m",
+                    "-Dflexilib.test.from=user", ServerChild.class.getName(), "--inherited-socket", "--config",
+                    "proxy.ini");
+        }
+    }
+
+    @Test
     void aSegfaultFailsItsRequestAndTheNextRequestsSucceed() throws Exception {
         Files.writeString(dir.resolve("proxy.ini"), "/crash = %s\n/hello = %s\n"
                 .formatted(TestServer.example("crash"), TestServer.example("hello")));
