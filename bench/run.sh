@@ -26,19 +26,25 @@ lib=$repo/bench/lib
 . "$lib/cpu.sh"
 # shellcheck source=lib/report.sh
 . "$lib/report.sh"
+# shellcheck source=lib/reload.sh
+. "$lib/reload.sh"
 
 # QUICK=1: every scenario and mode once, briefly (about a minute); anything
 # set explicitly still wins.
 if [ -n "${QUICK:-}" ] && [ "${QUICK:-}" != 0 ]; then
   : "${ROUNDS:=1}" "${DURATION:=2s}" "${WARMUP:=1s}" "${CONNECTIONS:=32}" "${STARTS:=2}"
+  : "${RELOAD_ROUNDS:=1}" "${RELOAD_DURATION:=3s}"
 fi
 ROUNDS=${ROUNDS:-3}
 DURATION=${DURATION:-4s}
-WARMUP=${WARMUP:-5s}
+WARMUP=${WARMUP:-10s}
 CONNECTIONS=${CONNECTIONS:-32 256}
 MODES=${MODES:-keep-alive close}
 SCENARIOS=${SCENARIOS:-$ALL_SCENARIOS}
 STARTS=${STARTS:-5}
+RELOAD_ROUNDS=${RELOAD_ROUNDS:-3}
+RELOAD_DURATION=${RELOAD_DURATION:-6s}
+RELOAD_EVERY=${RELOAD_EVERY:-0.5}
 SAMPLE_INTERVAL=${SAMPLE_INTERVAL:-1}
 START_TIMEOUT=${START_TIMEOUT:-30}
 FLEXILIB_CMD=${FLEXILIB_CMD:-}
@@ -101,6 +107,10 @@ check_settings() {
   fi
   # wrk takes 10 or 10s; a bare number means seconds.
   if [[ "$DURATION" =~ ^[0-9]+$ ]]; then DURATION="${DURATION}s"; fi
+  if [[ "$RELOAD_DURATION" =~ ^[0-9]+$ ]]; then RELOAD_DURATION="${RELOAD_DURATION}s"; fi
+  [[ "$RELOAD_DURATION" =~ ^[0-9]+s$ ]] || die "RELOAD_DURATION must be whole seconds, such as 6s."
+  # FLEXILIB_CMD runs some other server, without the /reload route
+  [ -z "$FLEXILIB_CMD" ] || RELOAD_ROUNDS=0
   if [[ "$WARMUP" =~ ^[0-9]+$ ]]; then WARMUP="${WARMUP}s"; fi
 }
 
@@ -178,6 +188,7 @@ main() {
   log "bench: $runs wrk runs of $DURATION, plus warm-ups and $STARTS start(s) of each server"
   workdir=$(mktemp -d "${TMPDIR:-/tmp}/flexilib-bench.XXXXXX")
   write_proxy_ini "$workdir/proxy.ini" "$repo"
+  prepare_reload "$workdir/proxy.ini"
 
   cpu_mark startups
   measure_startups
@@ -193,6 +204,7 @@ main() {
   cpu_mark runs
 
   for s in $SCENARIOS; do run_scenario "$s"; done
+  measure_reload
 
   stop_memory_sampler
   RUN_OTHERS=$(cpu_others runs)

@@ -133,6 +133,8 @@ print_report() {
   echo
   print_spread
   echo
+  print_reload
+  echo
   print_memory
   echo
   print_startup
