@@ -9,16 +9,22 @@ import java.util.Optional;
  * One complete HTTP request, independent of the network layer that read it.
  *
  * <p>{@code target} is the request-target exactly as received (path and query);
- * {@code body} is never null (empty when there is none) and is owned by whoever
- * handles the request: nobody else keeps a reference to it.
+ * {@code body} is never null (empty when there is none) and may be read only
+ * until the request's handler returns (see {@link RequestBody}).
  */
 public record Request(
         String method,
         String target,
         String protocol,
         List<Header> headers,
-        byte[] body,
+        RequestBody body,
         InetSocketAddress remoteAddress) {
+
+    /** A request whose body is these bytes, handed over by the caller. */
+    public Request(String method, String target, String protocol, List<Header> headers, byte[] body,
+                   InetSocketAddress remoteAddress) {
+        this(method, target, protocol, headers, RequestBody.of(body), remoteAddress);
+    }
 
     public Request {
         Objects.requireNonNull(method, "method");

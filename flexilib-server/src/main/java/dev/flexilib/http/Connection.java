@@ -6,7 +6,9 @@ import dev.flexilib.Diagnostics.Event;
 import dev.flexilib.Handled;
 import dev.flexilib.Header;
 import dev.flexilib.Request;
+import dev.flexilib.RequestBody;
 import dev.flexilib.Response;
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -35,6 +37,8 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.ReferenceCounted;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
@@ -60,6 +64,13 @@ final class Connection extends ChannelInboundHandlerAdapter {
     /** Stop reading from a client that pipelines more than this many requests ahead. */
     private static final int MAX_QUEUED = 16;
 
+    /**
+     * Bodies up to this size are copied onto the heap and Netty's buffer released at
+     * once; larger ones stay in Netty's buffer until the handler returns (one copy
+     * fewer, and no large arrays for the collector to move while requests queue).
+     */
+    private static final int HEAP_BODY_BYTES = 8 * 1024;
+
     private final RequestHandler handler;
     private final long requestTimeoutNanos;
     private final Upstreams upstreams;
@@ -80,11 +91,21 @@ final class Connection extends ChannelInboundHandlerAdapter {
     /** Set when a request was refused before its body was read: drop that body if it arrives anyway. */
     private boolean discardNextRequest;
 
-    /** One request waiting for, or getting, its answer. */
+    /**
+     * One request waiting for, or getting, its answer. {@code retained}, when not
+     * null, holds the request's body (see {@link NettyBody}): it is released once the
+     * handler returned, or when the exchange is dropped without being handled.
+     */
     private record Exchange(Request request, long headNanos, boolean keepAlive, boolean head, Response immediate,
-                            ProxyCall proxy) {
+                            ProxyCall proxy, ReferenceCounted retained) {
         Exchange(Request request, long headNanos, boolean keepAlive, boolean head, Response immediate) {
-            this(request, headNanos, keepAlive, head, immediate, null);
+            this(request, headNanos, keepAlive, head, immediate, null, null);
+        }
+
+        void release() {
+            if (retained != null) {
+                ReferenceCountUtil.release(retained);
+            }
         }
     }
 
@@ -143,7 +164,7 @@ final class Connection extends ChannelInboundHandlerAdapter {
             streaming = new ProxyCall(this, context, target, head, upstreams, Duration.ofNanos(requestTimeoutNanos),
                     diagnostics);
             enqueue(new Exchange(request, time, HttpUtil.isKeepAlive(head), head.method().equals(HttpMethod.HEAD),
-                    null, streaming));
+                    null, streaming, null));
             return true;
         }).orElse(false);
     }
@@ -156,6 +177,7 @@ final class Connection extends ChannelInboundHandlerAdapter {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object message) {
         FullHttpRequest request = (FullHttpRequest) message;
+        boolean keep = false;
         try {
             if (discardNextRequest) {
                 discardNextRequest = false;
@@ -166,11 +188,14 @@ final class Connection extends ChannelInboundHandlerAdapter {
             if (result.isFailure()) {
                 enqueue(failed(request, head, statusFor(result.cause()), result.cause()));
             } else {
-                enqueue(new Exchange(toRequest(request), head, HttpUtil.isKeepAlive(request),
-                        request.method().equals(HttpMethod.HEAD), null));
+                keep = request.content().readableBytes() > HEAP_BODY_BYTES;
+                enqueue(new Exchange(toRequest(request, keep), head, HttpUtil.isKeepAlive(request),
+                        request.method().equals(HttpMethod.HEAD), null, null, keep ? request : null));
             }
         } finally {
-            request.release();
+            if (!keep) {
+                request.release();
+            }
         }
     }
 
@@ -220,6 +245,7 @@ final class Connection extends ChannelInboundHandlerAdapter {
 
     private void enqueue(Exchange exchange) {
         if (closing) {
+            exchange.release();
             return;
         }
         queue.add(exchange);
@@ -247,6 +273,7 @@ final class Connection extends ChannelInboundHandlerAdapter {
             return;
         }
         abandon = handler.handle(exchange.request(), handled -> {
+            exchange.release(); // the handler has returned: nothing reads the body any more
             if (context.executor().inEventLoop()) {
                 complete(exchange, handled);
             } else {
@@ -306,10 +333,16 @@ final class Connection extends ChannelInboundHandlerAdapter {
         });
         if (close) {
             closing = true;
-            queue.clear();
+            dropQueued();
         } else {
             next();
         }
+    }
+
+    /** Forgets the requests not answered yet (the connection closes), releasing their bodies. */
+    private void dropQueued() {
+        queue.forEach(Exchange::release);
+        queue.clear();
     }
 
     private static void setConnectionHeader(FullHttpResponse response, String protocol, boolean close) {
@@ -327,9 +360,12 @@ final class Connection extends ChannelInboundHandlerAdapter {
                 System.nanoTime() - exchange.headNanos(), handled.preAllocated(), handled.allocated()));
     }
 
-    private Request toRequest(FullHttpRequest request) {
+    private Request toRequest(FullHttpRequest request, boolean bodyInPlace) {
+        ByteBuf content = request.content();
+        RequestBody body = bodyInPlace ? new NettyBody(content)
+                : content.isReadable() ? RequestBody.of(ByteBufUtil.getBytes(content)) : RequestBody.EMPTY;
         return new Request(request.method().name(), request.uri(), request.protocolVersion().text(),
-                headers(request.headers()), ByteBufUtil.getBytes(request.content()), remoteAddress());
+                headers(request.headers()), body, remoteAddress());
     }
 
     /** What is known of a request that was refused before it was complete. */
@@ -367,7 +403,7 @@ final class Connection extends ChannelInboundHandlerAdapter {
         closeAfterResponse = false;
         if (close) {
             closing = true;
-            queue.clear();
+            dropQueued();
             context.channel().writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
         } else {
             next();
@@ -396,7 +432,7 @@ final class Connection extends ChannelInboundHandlerAdapter {
         }
         current = null;
         closing = true;
-        queue.clear();
+        dropQueued();
         Request request = exchange.request();
         long now = System.nanoTime();
         accessLog.log(new AccessLog.Entry(request.remoteAddress(), request.method(), request.target(),
@@ -465,7 +501,7 @@ final class Connection extends ChannelInboundHandlerAdapter {
                 waiting.proxy().clientClosed();
             }
         }
-        queue.clear();
+        dropQueued();
         ctx.fireChannelInactive();
     }
 

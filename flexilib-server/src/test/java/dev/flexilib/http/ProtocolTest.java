@@ -17,6 +17,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Locale;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Predicate;
@@ -246,6 +247,26 @@ class ProtocolTest {
 
             assertThat(wire.read().header("x-custom-foo")).as("the earlier request is answered first").hasValue("bar");
             assertThat(wire.read().status()).isIn(413, 417);
+        }
+    }
+
+    @Test
+    void largePipelinedBodiesQueuedBehindASlowRequestAreEachAnsweredWholeAndInOrder() throws Exception {
+        List<String> bodies = List.of("a", "b", "c", "d").stream().map(letter -> letter.repeat(20_000)).toList();
+        StringBuilder pipelined = new StringBuilder("GET /sample/slow HTTP/1.1\r\nHost: test\r\nx-slow: 300\r\n\r\n");
+        for (String body : bodies) {
+            pipelined.append("POST /echo/large HTTP/1.1\r\nHost: test\r\nContent-Length: ")
+                    .append(body.length()).append("\r\n\r\n").append(body);
+        }
+        try (Wire wire = Wire.open(server)) {
+            wire.send(pipelined.toString());
+
+            assertThat(wire.read().header("x-custom-foo")).hasValue("bar");
+            for (String body : bodies) {
+                Reply reply = wire.read();
+                assertThat(reply.status()).isEqualTo(200);
+                assertThat(reply.body()).isEqualTo(body);
+            }
         }
     }
 

@@ -66,7 +66,7 @@ final class JavaPlugin implements Plugin {
             headers.add(Map.entry(header.name(), header.value()));
         }
         return dev.flexilib.api.Request.owning(request.method(), request.target(), Headers.of(headers),
-                request.body(), request.remoteAddress());
+                request.body().toArray(), request.remoteAddress());
     }
 
     private Response fromApi(dev.flexilib.api.Response response) {

@@ -6,6 +6,7 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import dev.flexilib.Header;
 import dev.flexilib.Request;
+import dev.flexilib.RequestBody;
 import dev.flexilib.Response;
 import dev.flexilib.plugin.PluginFailure;
 import java.lang.foreign.MemorySegment;
@@ -42,7 +43,7 @@ final class NativeAbi {
         putBytes(arena, struct, 0, request.target().getBytes(StandardCharsets.ISO_8859_1));
         struct.set(ADDRESS, 16, methodZ);
         struct.set(JAVA_LONG, 24, method.length);
-        putBytes(arena, struct, 32, request.body());
+        putBody(arena, struct, 32, request.body());
         List<Header> headers = request.headers();
         MemorySegment array = allocate(arena, HEADER_SIZE * Math.max(headers.size(), 1), 8);
         for (int i = 0; i < headers.size(); i++) {
@@ -92,6 +93,15 @@ final class NativeAbi {
         MemorySegment.copy(bytes, 0, copy, JAVA_BYTE, 0, bytes.length);
         struct.set(ADDRESS, offset, copy);
         struct.set(JAVA_LONG, offset + 8, bytes.length);
+    }
+
+    /** Like {@link #putBytes}, for the body, which may sit outside the Java heap: one copy, no array. */
+    private static void putBody(WorkerArena arena, MemorySegment struct, long offset, RequestBody body) {
+        int length = body.length();
+        MemorySegment copy = allocate(arena, Math.max(length, 1), 1);
+        body.copyTo(copy);
+        struct.set(ADDRESS, offset, copy);
+        struct.set(JAVA_LONG, offset + 8, length);
     }
 
     private static String text(MemorySegment struct, long offset, String what) {

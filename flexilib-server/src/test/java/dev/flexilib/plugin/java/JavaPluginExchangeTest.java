@@ -12,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HexFormat;
+import java.util.Random;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -167,6 +168,18 @@ class JavaPluginExchangeTest {
                 "\r\nx-rep: a\r\nx-rep: b\r\n", "\r\ncontent-length: 256\r\n");
         assertThat(response.substring(response.indexOf("\r\n\r\n") + 4).getBytes(StandardCharsets.ISO_8859_1))
                 .isEqualTo(ALL_BYTES);
+    }
+
+    @Test
+    void aLargeBinaryBodyReachesTheHandlerWhole() throws Exception {
+        byte[] body = new byte[300 * 1024];
+        new Random(7).nextBytes(body);
+
+        HttpResponse<byte[]> response = server.send(HttpRequest.newBuilder(server.uri("/echo/bytes"))
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build());
+
+        assertThat(response.statusCode()).isEqualTo(201);
+        assertThat(response.body()).isEqualTo(body);
     }
 
     @Test
