@@ -43,12 +43,14 @@ swaps_so_far() {
 measure_reload() {
   # RELOAD_ROUNDS rounds of: a steady run, then a run during which the plugin
   # file is replaced every RELOAD_EVERY seconds.
-  local r out rps errs before copies seconds
+  local r out rps errs before copies seconds replacements
   [ "$RELOAD_ROUNDS" -gt 0 ] || return 0
   set_phase reload "warm-up"
   log "bench: hot reload: warming up /reload"
   run_wrk "$workdir/reload-warmup.txt" -t1 -c"${CONNECTIONS%% *}" -d"$WARMUP" "http://127.0.0.1:$flexilib_port/reload"
   seconds=${RELOAD_DURATION%s}
+  # the replacements that fit strictly inside the run
+  replacements=$(awk -v d="$seconds" -v e="$RELOAD_EVERY" 'BEGIN { n = int(d / e); if (n * e >= d) n--; print n }')
   for r in $(seq "$RELOAD_ROUNDS"); do
     set_phase reload "steady $r"
     read -r rps errs < <(reload_wrk "$workdir/reload-steady-round$r.txt")
@@ -59,8 +61,9 @@ measure_reload() {
     reload_wrk "$workdir/reload-during-round$r.txt" >"$workdir/reload-during-round$r.result" &
     local load=$!
     copies=0
-    # pacing, not synchronisation: a new file every RELOAD_EVERY seconds while wrk runs
-    while [ "$(awk -v c="$copies" -v e="$RELOAD_EVERY" 'BEGIN { print (c + 1) * e }' | cut -d. -f1)" -lt "$seconds" ]; do
+    # pacing, not synchronisation: a new file every RELOAD_EVERY seconds while wrk runs (the
+    # count is worked out beforehand: no process is started in the loop but sleep, cp and mv)
+    for _ in $(seq "$replacements"); do
       sleep "$RELOAD_EVERY"
       replace_plugin
       copies=$((copies + 1))
