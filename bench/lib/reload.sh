@@ -1,6 +1,6 @@
 # Hot reload under load: flexilib's req/s while its plugin file is replaced
-# again and again, against its own req/s without replacements, and the errors
-# either way. Sourced by bench/run.sh. nginx has no counterpart: the ratio is
+# again and again, against its own req/s while the same copies go to a file no
+# route uses, and the errors either way. Sourced by bench/run.sh. nginx has no counterpart: the ratio is
 # flexilib against itself.
 # shellcheck shell=bash
 
@@ -13,16 +13,16 @@ prepare_reload() {
   # prepare_reload PROXY_INI: a private copy of the hello plugin, routed at
   # /reload, which the reload rounds replace (the repository's file is not touched).
   [ "$RELOAD_ROUNDS" -gt 0 ] || return 0
-  mkdir -p "$workdir/reload"
+  mkdir -p "$workdir/reload" "$workdir/reload-control"
   cp "$repo/examples/native/build/libhello.so" "$workdir/reload/libhello.so"
   printf '/reload = %s\n' "$workdir/reload/libhello.so" >>"$1"
 }
 
 replace_plugin() {
-  # A new version arrives the way deployments usually write one: a complete
-  # copy beside the old file, renamed over it.
-  cp "$repo/examples/native/build/libhello.so" "$workdir/reload/libhello.so.new"
-  mv -f "$workdir/reload/libhello.so.new" "$workdir/reload/libhello.so"
+  # replace_plugin DIR: a new version arrives in DIR the way deployments usually
+  # write one: a complete copy beside the old file, renamed over it.
+  cp "$repo/examples/native/build/libhello.so" "$1/libhello.so.new"
+  mv -f "$1/libhello.so.new" "$1/libhello.so"
 }
 
 reload_wrk() {
@@ -40,41 +40,66 @@ swaps_so_far() {
   grep -c "reload/libhello.so: generation .* serves new requests" "$workdir/flexilib.stderr.log" || true
 }
 
+copying_run() {
+  # copying_run ROUND DIR: a wrk run during which the plugin file in DIR is replaced
+  # every RELOAD_EVERY seconds; prints "REQ/S ERRORS COPIES". DIR is the routed copy
+  # (reloads) or a directory no route uses (the control: the same cp and mv processes,
+  # which on 2 busy cores cost wrk and the server a few per cent, and no reload).
+  local r=$1 dir=$2 load copies=0 result
+  result=$workdir/reload-$(basename "$dir")-round$r.result
+  reload_wrk "$workdir/reload-$(basename "$dir")-round$r.txt" >"$result" &
+  load=$!
+  # pacing, not synchronisation: a new file every RELOAD_EVERY seconds while wrk runs (the
+  # count is worked out beforehand: no process is started in the loop but sleep, cp and mv)
+  for _ in $(seq "$replacements"); do
+    sleep "$RELOAD_EVERY"
+    replace_plugin "$dir"
+    copies=$((copies + 1))
+  done
+  wait "$load" || die "wrk failed during the hot-reload round $r"
+  echo "$(cat "$result") $copies"
+}
+
+control_run() {
+  local r=$1 rps errs copies
+  set_phase reload "control $r"
+  read -r rps errs copies < <(copying_run "$r" "$workdir/reload-control")
+  RELOAD_STEADY[$r]=$rps RELOAD_ERRS_STEADY[$r]=$errs
+}
+
+reloading_run() {
+  local r=$1 rps errs copies before
+  set_phase reload "reloading $r"
+  before=$(swaps_so_far)
+  read -r rps errs copies < <(copying_run "$r" "$workdir/reload")
+  RELOAD_DURING[$r]=$rps RELOAD_ERRS_DURING[$r]=$errs RELOAD_COPIES[$r]=$copies
+  # the last replacement may still be within the quiet period: give it the time to land
+  sleep 1
+  RELOAD_SWAPS[$r]=$(( $(swaps_so_far) - before ))
+}
+
 measure_reload() {
-  # RELOAD_ROUNDS rounds of: a steady run, then a run during which the plugin
-  # file is replaced every RELOAD_EVERY seconds.
-  local r out rps errs before copies seconds replacements
+  # RELOAD_ROUNDS rounds of a control run and a run during which the plugin file
+  # is replaced every RELOAD_EVERY seconds.
+  local r seconds replacements
   [ "$RELOAD_ROUNDS" -gt 0 ] || return 0
   set_phase reload "warm-up"
   log "bench: hot reload: warming up /reload"
   run_wrk "$workdir/reload-warmup.txt" -t1 -c"${CONNECTIONS%% *}" -d"$WARMUP" "http://127.0.0.1:$flexilib_port/reload"
   seconds=${RELOAD_DURATION%s}
-  # the replacements that fit strictly inside the run
+  # the replacements that fit strictly inside the run (read by reloading_run)
   replacements=$(awk -v d="$seconds" -v e="$RELOAD_EVERY" 'BEGIN { n = int(d / e); if (n * e >= d) n--; print n }')
   for r in $(seq "$RELOAD_ROUNDS"); do
-    set_phase reload "steady $r"
-    read -r rps errs < <(reload_wrk "$workdir/reload-steady-round$r.txt")
-    RELOAD_STEADY[$r]=$rps RELOAD_ERRS_STEADY[$r]=$errs
-
-    set_phase reload "reloading $r"
-    before=$(swaps_so_far)
-    reload_wrk "$workdir/reload-during-round$r.txt" >"$workdir/reload-during-round$r.result" &
-    local load=$!
-    copies=0
-    # pacing, not synchronisation: a new file every RELOAD_EVERY seconds while wrk runs (the
-    # count is worked out beforehand: no process is started in the loop but sleep, cp and mv)
-    for _ in $(seq "$replacements"); do
-      sleep "$RELOAD_EVERY"
-      replace_plugin
-      copies=$((copies + 1))
-    done
-    wait "$load" || die "wrk failed during the reload round $r"
-    read -r rps errs <"$workdir/reload-during-round$r.result"
-    RELOAD_DURING[$r]=$rps RELOAD_ERRS_DURING[$r]=$errs RELOAD_COPIES[$r]=$copies
-    # the last replacement may still be within the quiet period: give it the time to land
-    sleep 1
-    RELOAD_SWAPS[$r]=$(( $(swaps_so_far) - before ))
-    log "bench: hot reload round $r/$RELOAD_ROUNDS: steady ${RELOAD_STEADY[$r]} req/s (${RELOAD_ERRS_STEADY[$r]} errors), during $copies replacements ${RELOAD_DURING[$r]} req/s (${RELOAD_ERRS_DURING[$r]} errors), ${RELOAD_SWAPS[$r]} generations swapped in"
+    # odd rounds measure the control first, even rounds the reloads first, so that a drift
+    # of the machine or of the server over time does not land on one side only
+    if [ $((r % 2)) -eq 1 ]; then
+      control_run "$r"
+      reloading_run "$r"
+    else
+      reloading_run "$r"
+      control_run "$r"
+    fi
+    log "bench: hot reload round $r/$RELOAD_ROUNDS: control ${RELOAD_STEADY[$r]} req/s (${RELOAD_ERRS_STEADY[$r]} errors), during ${RELOAD_COPIES[$r]} replacements ${RELOAD_DURING[$r]} req/s (${RELOAD_ERRS_DURING[$r]} errors), ${RELOAD_SWAPS[$r]} generations swapped in"
   done
 }
 
@@ -87,9 +112,9 @@ print_reload() {
     errs=$((errs + RELOAD_ERRS_DURING[$r] + RELOAD_ERRS_STEADY[$r]))
     swaps=$((swaps + RELOAD_SWAPS[$r])) copies=$((copies + RELOAD_COPIES[$r]))
   done
-  echo "Hot reload under load: \`GET /reload\` (a private copy of the native hello plugin), wrk -t1 -c${CONNECTIONS%% *} -d$RELOAD_DURATION, $RELOAD_ROUNDS round(s) of a steady run then a run during which the file is replaced (copied beside it, renamed over it) every ${RELOAD_EVERY}s:"
+  echo "Hot reload under load: \`GET /reload\` (a private copy of the native hello plugin), wrk -t1 -c${CONNECTIONS%% *} -d$RELOAD_DURATION, $RELOAD_ROUNDS round(s) of a run during which the file is replaced (copied beside it, renamed over it) every ${RELOAD_EVERY}s, and a control run with the same copies made into a directory no route uses (so the same cp and mv processes, no reload); the control first in odd rounds, second in even ones:"
   echo
-  echo '| steady req/s | req/s while reloading | **ratio** | errors (steady + reloading) | files replaced | generations swapped in |'
+  echo '| control req/s | req/s while reloading | **ratio** | errors (control + reloading) | files replaced | generations swapped in |'
   echo '| ---: | ---: | ---: | ---: | ---: | ---: |'
   # shellcheck disable=SC2086
   printf '| %s | %s | **%s** | %s | %s | %s |\n' "$(fmt %.0f "$(median $steady)")" "$(fmt %.0f "$(median $during)")" \
@@ -98,5 +123,5 @@ print_reload() {
   printf 'reload\t%s\t%s\t%s\t%s\t%s\t%s\n' "$(median $steady)" "$(median $during)" "$(median $ratios)" "$errs" "$copies" "$swaps" \
     >>"$workdir/summary.tsv"
   echo
-  echo "ratio = req/s while reloading ÷ steady req/s within each round, median over the rounds. A replacement is loaded after ${FLEXILIB_RELOAD_QUIET_MS:-200} ms without further change (FLEXILIB_RELOAD_QUIET_MS), so replacements closer together than that make fewer generations."
+  echo "ratio = req/s while reloading ÷ control req/s within each round, median over the rounds. A replacement is loaded after ${FLEXILIB_RELOAD_QUIET_MS:-200} ms without further change (FLEXILIB_RELOAD_QUIET_MS), so replacements closer together than that make fewer generations."
 }
