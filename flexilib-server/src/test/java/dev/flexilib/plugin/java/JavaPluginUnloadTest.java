@@ -10,6 +10,8 @@ import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
@@ -33,6 +35,8 @@ class JavaPluginUnloadTest {
     private static final int PARTS = 40;
     private static final int CLASSES_PER_GENERATION = 1 + PARTS;
     private static final long METASPACE_SLACK_BYTES = 2 * 1024 * 1024;
+    /** How long to keep collecting for a loader that is about to become unreachable. */
+    private static final Duration COLLECTION_DEADLINE = Duration.ofSeconds(30);
 
     @TempDir
     Path dir;
@@ -230,12 +234,19 @@ class JavaPluginUnloadTest {
 
         /**
          * Collects until at most {@code expected} class loaders named {@code loaderName}
-         * are alive (or {@value COLLECTIONS} collections did not get there), then measures.
+         * are alive (or {@value COLLECTIONS} collections and {@link #COLLECTION_DEADLINE} did not get there), then measures.
          */
         static Footprint afterCollecting(String loaderName, long expected) {
             BooleanSupplier collected = () -> countLiveLoaders(loaderName) <= expected;
-            for (int i = 0; i < COLLECTIONS && !collected.getAsBoolean(); i++) {
+            // a loader goes once nothing reaches it: the generation's close on the reload thread and
+            // the JDK's cleaner thread may still be at work, so collect until it is gone or the
+            // deadline passes, letting those threads run in between
+            long deadline = System.nanoTime() + COLLECTION_DEADLINE.toNanos();
+            for (int i = 0; (i < COLLECTIONS || System.nanoTime() < deadline) && !collected.getAsBoolean(); i++) {
                 System.gc();
+                if (i >= COLLECTIONS) {
+                    LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
+                }
             }
             return new Footprint(countLiveLoaders(loaderName),
                     ManagementFactory.getClassLoadingMXBean().getUnloadedClassCount(), usedMetaspace());
