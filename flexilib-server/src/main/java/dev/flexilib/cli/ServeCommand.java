@@ -10,8 +10,6 @@ import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -76,9 +74,7 @@ final class ServeCommand implements Callable<Integer> {
             return 1;
         }
         try {
-            List<String> child = new ArrayList<>(List.of(ServerChild.class.getName()));
-            child.addAll(ServerChild.arguments(config));
-            return Supervisor.run(settings.listenAddress(), settings.port(), child,
+            return Supervisor.run(settings.listenAddress(), settings.port(), ServerChild.command(config),
                     settings.shutdownTimeout(), Diagnostics.toStderr());
         } catch (IOException e) {
             System.err.println("flexilib: cannot start: " + e.getMessage());

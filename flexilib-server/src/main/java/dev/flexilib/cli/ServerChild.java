@@ -22,8 +22,8 @@ public final class ServerChild {
         System.exit(ServeCommand.serve(Path.of(args[2]), true, true));
     }
 
-    /** The arguments that start a child serving {@code config}. */
-    public static List<String> arguments(Path config) {
-        return List.of("--inherited-socket", "--config", config.toString());
+    /** The main class and arguments that start a child serving {@code config}. */
+    public static List<String> command(Path config) {
+        return List.of(ServerChild.class.getName(), "--inherited-socket", "--config", config.toString());
     }
 }

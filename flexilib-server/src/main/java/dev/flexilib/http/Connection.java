@@ -37,8 +37,6 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.handler.timeout.IdleStateEvent;
-import io.netty.util.ReferenceCountUtil;
-import io.netty.util.ReferenceCounted;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
@@ -91,20 +89,20 @@ final class Connection extends ChannelInboundHandlerAdapter {
     /** Set when a request was refused before its body was read: drop that body if it arrives anyway. */
     private boolean discardNextRequest;
 
-    /**
-     * One request waiting for, or getting, its answer. {@code retained}, when not
-     * null, holds the request's body (see {@link NettyBody}): it is released once the
-     * handler returned, or when the exchange is dropped without being handled.
-     */
+    /** One request waiting for, or getting, its answer. */
     private record Exchange(Request request, long headNanos, boolean keepAlive, boolean head, Response immediate,
-                            ProxyCall proxy, ReferenceCounted retained) {
+                            ProxyCall proxy) {
         Exchange(Request request, long headNanos, boolean keepAlive, boolean head, Response immediate) {
-            this(request, headNanos, keepAlive, head, immediate, null, null);
+            this(request, headNanos, keepAlive, head, immediate, null);
         }
 
+        /**
+         * Lets go of a body left in Netty's buffer ({@link NettyBody}): once the handler
+         * returned, or when the exchange is dropped without being handled.
+         */
         void release() {
-            if (retained != null) {
-                ReferenceCountUtil.release(retained);
+            if (request.body() instanceof NettyBody body) {
+                body.release();
             }
         }
     }
@@ -164,7 +162,7 @@ final class Connection extends ChannelInboundHandlerAdapter {
             streaming = new ProxyCall(this, context, target, head, upstreams, Duration.ofNanos(requestTimeoutNanos),
                     diagnostics);
             enqueue(new Exchange(request, time, HttpUtil.isKeepAlive(head), head.method().equals(HttpMethod.HEAD),
-                    null, streaming, null));
+                    null, streaming));
             return true;
         }).orElse(false);
     }
@@ -188,9 +186,10 @@ final class Connection extends ChannelInboundHandlerAdapter {
             if (result.isFailure()) {
                 enqueue(failed(request, head, statusFor(result.cause()), result.cause()));
             } else {
-                keep = request.content().readableBytes() > HEAP_BODY_BYTES;
-                enqueue(new Exchange(toRequest(request, keep), head, HttpUtil.isKeepAlive(request),
-                        request.method().equals(HttpMethod.HEAD), null, null, keep ? request : null));
+                Request read = toRequest(request);
+                keep = read.body() instanceof NettyBody; // the exchange releases it
+                enqueue(new Exchange(read, head, HttpUtil.isKeepAlive(request),
+                        request.method().equals(HttpMethod.HEAD), null));
             }
         } finally {
             if (!keep) {
@@ -360,9 +359,9 @@ final class Connection extends ChannelInboundHandlerAdapter {
                 System.nanoTime() - exchange.headNanos(), handled.preAllocated(), handled.allocated()));
     }
 
-    private Request toRequest(FullHttpRequest request, boolean bodyInPlace) {
+    private Request toRequest(FullHttpRequest request) {
         ByteBuf content = request.content();
-        RequestBody body = bodyInPlace ? new NettyBody(content)
+        RequestBody body = content.readableBytes() > HEAP_BODY_BYTES ? new NettyBody(content)
                 : content.isReadable() ? RequestBody.of(ByteBufUtil.getBytes(content)) : RequestBody.EMPTY;
         return new Request(request.method().name(), request.uri(), request.protocolVersion().text(),
                 headers(request.headers()), body, remoteAddress());

@@ -7,8 +7,9 @@ import java.nio.ByteBuffer;
 
 /**
  * A request body left where Netty read it (usually pooled direct memory, in
- * one or more pieces). The connection keeps the buffer until the request's
- * handler returns, then releases it; nothing may read the body after that.
+ * one or more pieces). It owns the aggregated request's reference: the
+ * connection calls {@link #release} once the request's handler returned (or
+ * the request is dropped); nothing may read the body after that.
  */
 final class NettyBody implements RequestBody {
     private final ByteBuf content;
@@ -30,5 +31,9 @@ final class NettyBody implements RequestBody {
             MemorySegment.copy(MemorySegment.ofBuffer(piece), 0, target, offset, length);
             offset += length;
         }
+    }
+
+    void release() {
+        content.release();
     }
 }
