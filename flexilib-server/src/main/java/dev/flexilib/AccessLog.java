@@ -50,14 +50,37 @@ public final class AccessLog implements AutoCloseable {
     static String format(Entry e) {
         StringBuilder line = new StringBuilder(128 + e.target().length());
         appendAddress(line, e.client());
-        line.append(" - - \"").append(e.method()).append(' ').append(e.target()).append(' ').append(e.protocol())
-                .append("\" ").append(e.status()).append(" ttfb ");
+        line.append(" - - \"");
+        appendEscaped(line, e.method());
+        line.append(' ');
+        appendEscaped(line, e.target());
+        line.append(' ');
+        appendEscaped(line, e.protocol());
+        line.append("\" ").append(e.status()).append(" ttfb ");
         appendMillis(line, e.ttfbNanos());
         line.append("ms ").append(e.bodyBytes()).append(" ttlb ");
         appendMillis(line, e.ttlbNanos());
         return line.append("ms (pre-alloc: ").append(e.preAllocated()).append(", alloc: ").append(e.allocated())
                 .append(")\n").toString();
     }
+
+    /**
+     * A field as the client sent it, with what could forge a line or a field (control
+     * bytes, quotes, backslashes) and bytes beyond ASCII written as {@code \xHH}, as nginx
+     * writes them: a log line is always one line of plain text.
+     */
+    static void appendEscaped(StringBuilder line, String field) {
+        for (int i = 0; i < field.length(); i++) {
+            char c = field.charAt(i);
+            if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\') {
+                line.append("\\x").append(HEX[(c >> 4) & 0xf]).append(HEX[c & 0xf]);
+            } else {
+                line.append(c);
+            }
+        }
+    }
+
+    private static final char[] HEX = "0123456789ABCDEF".toCharArray();
 
     /** Milliseconds with three decimals, as FlexiLib prints them. */
     private static void appendMillis(StringBuilder line, long nanos) {

@@ -37,7 +37,8 @@ public final class Diagnostics {
         CHILD_STARTED("child.started"),
         CHILD_EXITED("child.exited"),
         SERVER_DRAINING("server.draining"),
-        PROXY_FAILED("proxy.failed");
+        PROXY_FAILED("proxy.failed"),
+        LIMIT_REACHED("limit.reached");
 
         private final String id;
 

@@ -1,6 +1,8 @@
 package dev.flexilib.config;
 
 import dev.flexilib.FlexilibException;
+import com.sun.management.UnixOperatingSystemMXBean;
+import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.time.Duration;
@@ -27,6 +29,17 @@ import java.util.function.Function;
  * @param proxyConnectTimeout     FLEXILIB_PROXY_CONNECT_TIMEOUT_MS: connecting to an upstream longer answers 504
  * @param proxyPassesHost         FLEXILIB_PROXY_HOST: "client" (default) sends the client's Host upstream,
  *                                "upstream" sends the upstream's host:port
+ * @param maxConnections          FLEXILIB_MAX_CONNECTIONS: client connections open at once; more are answered 503
+ *                                and closed
+ * @param maxBodyMemoryBytes      FLEXILIB_MAX_BODY_MEMORY: bytes of request bodies (and of responses the clients
+ *                                are slow to take) held in memory at once; a body that would go over answers 503
+ * @param maxHeaders              FLEXILIB_MAX_HEADERS: header fields in a request; more answer 431
+ * @param headerTimeout           FLEXILIB_HEADER_TIMEOUT_S: a request head (or a new connection's first one) must
+ *                                arrive whole within this; else 408 and close
+ * @param bodyTimeout             FLEXILIB_BODY_TIMEOUT_S: the longest wait for the next part of a request body;
+ *                                else 408 and close
+ * @param minBodyRate             FLEXILIB_MIN_BODY_RATE: bytes per second a request body must average after its
+ *                                first {@link #BODY_RATE_GRACE}; 0 turns the check off
  */
 public record ServerSettings(
         int port,
@@ -43,9 +56,25 @@ public record ServerSettings(
         Duration shutdownTimeout,
         boolean preload,
         Duration proxyConnectTimeout,
-        boolean proxyPassesHost) {
+        boolean proxyPassesHost,
+        int maxConnections,
+        long maxBodyMemoryBytes,
+        int maxHeaders,
+        Duration headerTimeout,
+        Duration bodyTimeout,
+        int minBodyRate) {
 
     public static final int DEFAULT_PORT = 8069;
+
+    /** How long a request body may take before {@code minBodyRate} applies to it. */
+    public static final Duration BODY_RATE_GRACE = Duration.ofSeconds(5);
+
+    /**
+     * Connections a serving JVM is sized for by default: idle ones cost about a
+     * kilobyte of heap each, so that many fit the launcher's 64 MiB heap with most of
+     * it left for requests; fewer where the process may not open that many files.
+     */
+    private static final int DEFAULT_MAX_CONNECTIONS = 10_000;
 
     /** The defaults, listening on {@code 0.0.0.0:8069}. */
     public static ServerSettings defaults() {
@@ -70,17 +99,26 @@ public record ServerSettings(
                 Duration.ofSeconds(r.integer("FLEXILIB_SHUTDOWN_TIMEOUT_S", 30, 0, 86_400)),
                 r.integer("FLEXILIB_PRELOAD", 0, 0, 1) == 1,
                 Duration.ofMillis(r.integer("FLEXILIB_PROXY_CONNECT_TIMEOUT_MS", 5000, 1, 600_000)),
-                r.value("FLEXILIB_PROXY_HOST", true, ServerSettings::hostPolicy));
+                r.value("FLEXILIB_PROXY_HOST", true, ServerSettings::hostPolicy),
+                r.integer("FLEXILIB_MAX_CONNECTIONS", defaultMaxConnections(), 1, 10_000_000),
+                r.longInteger("FLEXILIB_MAX_BODY_MEMORY", Runtime.getRuntime().maxMemory() / 2, 0, Long.MAX_VALUE),
+                r.integer("FLEXILIB_MAX_HEADERS", 256, 1, 100_000),
+                Duration.ofSeconds(r.integer("FLEXILIB_HEADER_TIMEOUT_S", 20, 1, 86_400)),
+                Duration.ofSeconds(r.integer("FLEXILIB_BODY_TIMEOUT_S", 20, 1, 86_400)),
+                r.integer("FLEXILIB_MIN_BODY_RATE", 240, 0, Integer.MAX_VALUE));
     }
 
-
-
-
-
-
-
-
-
+    /**
+     * {@value #DEFAULT_MAX_CONNECTIONS}, or fewer when the process's file limit is lower:
+     * a few hundred descriptors stay for plugins, upstream connections and the JVM itself.
+     */
+    private static int defaultMaxConnections() {
+        if (ManagementFactory.getOperatingSystemMXBean() instanceof UnixOperatingSystemMXBean unix) {
+            long files = unix.getMaxFileDescriptorCount();
+            return (int) Math.max(64, Math.min(DEFAULT_MAX_CONNECTIONS, files - 512));
+        }
+        return DEFAULT_MAX_CONNECTIONS;
+    }
 
     private static boolean hostPolicy(String text) {
         return switch (text.strip()) {
@@ -108,6 +146,14 @@ public record ServerSettings(
     private record Reader(Map<String, String> env) {
         int integer(String name, int fallback, int min, int max) {
             int value = value(name, fallback, text -> Integer.parseInt(text.strip()));
+            if (value < min || value > max) {
+                throw new InvalidSetting(name + "=" + env.get(name) + " is out of range: expected " + min + ".." + max);
+            }
+            return value;
+        }
+
+        long longInteger(String name, long fallback, long min, long max) {
+            long value = value(name, fallback, text -> Long.parseLong(text.strip()));
             if (value < min || value > max) {
                 throw new InvalidSetting(name + "=" + env.get(name) + " is out of range: expected " + min + ".." + max);
             }

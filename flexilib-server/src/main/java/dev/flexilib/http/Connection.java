@@ -1,7 +1,6 @@
 package dev.flexilib.http;
 
 import dev.flexilib.AccessLog;
-import dev.flexilib.Diagnostics;
 import dev.flexilib.Diagnostics.Event;
 import dev.flexilib.Handled;
 import dev.flexilib.Header;
@@ -10,57 +9,73 @@ import dev.flexilib.RequestBody;
 import dev.flexilib.Response;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.CompositeByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandler;
-import io.netty.channel.ChannelPipeline;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.handler.codec.DecoderResult;
+import io.netty.channel.ChannelOutboundBuffer;
+import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
-import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
-import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
-import io.netty.handler.codec.http.HttpMessage;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
-import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
-import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.time.Duration;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
 
 /**
  * One client connection. Requests are answered strictly in the order they
  * arrived, one at a time, so pipelined requests get their responses in order;
  * the connection stays open unless the client or an error asks to close it.
- * Runs on the connection's event loop only.
+ *
+ * <p>What one client can make it hold is bounded: at most {@value #MAX_QUEUED}
+ * requests read ahead of the one being answered, no next request dispatched
+ * (and none read) while the client is not taking the responses (Netty's
+ * writability), request bodies only within the shared {@link MemoryBudget},
+ * and every wait for the client limited in time (head, body, idle, a response
+ * it does not take). A client that breaks a limit gets the status the RFCs
+ * name for it, in turn, and the connection closes after it.
+ *
+ * <p>Runs on the connection's event loop only.
  */
 final class Connection extends ChannelInboundHandlerAdapter {
     /** The event that tells a connection the server is stopping: finish the current request, then close. */
     static final Object DRAIN = new Object();
 
     private static final Response TIMED_OUT = Response.text(504, "Gateway Timeout\n");
+    private static final Response REQUEST_TIMEOUT = Response.text(408, "Request timeout\n");
+    private static final Response BODY_TOO_LARGE = Response.text(413, "Request body too large\n");
+    private static final Response BODIES_BUSY = Response.text(503, "Service Unavailable\n");
+    private static final Response EXPECTATION_FAILED = Response.text(417, "Expectation failed\n");
+    private static final Response HEADERS_TOO_LARGE = Response.text(431, "Request header fields too large\n");
+    private static final Response LINE_TOO_LONG = Response.text(414, "Request line too long\n");
+    private static final Runnable NOTHING = () -> { };
 
-    /** Stop reading from a client that pipelines more than this many requests ahead. */
+    /** Requests read ahead of the one being answered; the connection reads no further until one is answered. */
     private static final int MAX_QUEUED = 16;
+
+    /** Bytes of bodies read ahead of the request being answered before the connection stops reading. */
+    private static final int MAX_QUEUED_BODY_BYTES = 64 * 1024;
 
     /**
      * Bodies up to this size are copied onto the heap and Netty's buffer released at
@@ -69,159 +84,308 @@ final class Connection extends ChannelInboundHandlerAdapter {
      */
     private static final int HEAP_BODY_BYTES = 8 * 1024;
 
-    private final RequestHandler handler;
-    private final long requestTimeoutNanos;
-    private final Upstreams upstreams;
-    private final AccessLog accessLog;
-    private final Diagnostics diagnostics;
-    private final ArrayDeque<Long> headTimes = new ArrayDeque<>();
-    private final ArrayDeque<Exchange> queue = new ArrayDeque<>();
+    private final Connections shared;
+    private final RequestDecoder decoder;
+    private final ResponseEncoder encoder;
+    private final ArrayDeque<Exchange> queue = new ArrayDeque<>(4);
     private ChannelHandlerContext context;
+    private ConnectionTimers timers;
+    private int timerIndex = -1;
+
+    /** The request whose head has arrived and whose body is being read, if any. */
+    private Incoming incoming;
     /** The proxied request whose body parts are arriving now, if any. */
     private ProxyCall streaming;
+    /** The request being answered, when it was handed over, and how to give up on it. */
+    private Exchange current;
+    private long dispatchedNanos;
+    private Runnable abandon = NOTHING;
+    private int queuedBodyBytes;
+
+    /** When the head being read began (or the connection was accepted), 0 while none is; and whether bytes came. */
+    private long headStartNanos;
+    private boolean headBytesSeen;
+    /** When the connection last finished an exchange, for the idle timeout. */
+    private long idleSinceNanos;
+    /** The last look at the bytes waiting to be written, and since when they have not moved. */
+    private Object writeSample;
+    private long writeSampleProgress;
+    private long writeSampleNanos;
+
+    /** The decoder stopped at a request boundary because this connection took no more; reading is off. */
+    private boolean decodingPaused;
+    /** A proxied request's upstream cannot take its body faster: reading is off. */
+    private boolean proxyPaused;
+    /** A request was refused: what the client sends after it is dropped, and the connection closes after the answer. */
+    private boolean refused;
     private boolean closeAfterResponse;
     private boolean closing;
     private boolean draining;
-    /** The request being answered, its deadline, and how to give up on it. */
-    private Exchange current;
-    private ScheduledFuture<?> deadline;
-    private Runnable abandon = () -> { };
-    /** Set when a request was refused before its body was read: drop that body if it arrives anyway. */
-    private boolean discardNextRequest;
+    /** The response being written answers HEAD (read by the encoder while it writes). */
+    private boolean writingHead;
 
-    /** One request waiting for, or getting, its answer. */
+    /** One request waiting for, or getting, its answer; {@code reserved} bytes of the budget are its body's. */
     private record Exchange(Request request, long headNanos, boolean keepAlive, boolean head, Response immediate,
-                            ProxyCall proxy) {
-        Exchange(Request request, long headNanos, boolean keepAlive, boolean head, Response immediate) {
-            this(request, headNanos, keepAlive, head, immediate, null);
-        }
+                            ProxyCall proxy, long reserved) {
 
         /**
-         * Lets go of a body left in Netty's buffer ({@link NettyBody}): once the handler
-         * returned, or when the exchange is dropped without being handled.
+         * Lets go of the body (a {@link NettyBody}, or bytes on the heap) and its part of
+         * the budget: once the handler returned, or when the exchange is dropped unhandled.
          */
-        void release() {
+        void release(MemoryBudget budget) {
             if (request.body() instanceof NettyBody body) {
                 body.release();
             }
+            if (reserved > 0) {
+                budget.release(reserved);
+            }
         }
     }
 
-    Connection(RequestHandler handler, Duration requestTimeout, Upstreams upstreams, AccessLog accessLog,
-               Diagnostics diagnostics) {
-        this.handler = handler;
-        this.upstreams = upstreams;
-        this.requestTimeoutNanos = requestTimeout.toNanos();
-        this.accessLog = accessLog;
-        this.diagnostics = diagnostics;
-    }
+    /** A request whose body is arriving: the parts read so far and their share of the budget. */
+    private static final class Incoming {
+        final Request head;
+        final long headNanos;
+        final boolean keepAlive;
+        final boolean headMethod;
+        final boolean chunked;
+        ByteBuf body;
+        long bytes;
+        long reserved;
+        long startNanos;
+        long lastReadNanos;
+        /** The client waits for 100 Continue, which goes out once every earlier response has. */
+        boolean continuePending;
 
-    /** Placed before the aggregator: notes when each request head arrived, for ttfb. */
-    ChannelInboundHandlerAdapter headTimer() {
-        return new ChannelInboundHandlerAdapter() {
-            @Override
-            public void channelRead(ChannelHandlerContext ctx, Object message) {
-                if (message instanceof HttpRequest) {
-                    headTimes.add(System.nanoTime());
-                }
-                ctx.fireChannelRead(message);
+        Incoming(Request head, long headNanos, boolean keepAlive, boolean headMethod, boolean chunked, long reserved) {
+            this.head = head;
+            this.headNanos = headNanos;
+            this.keepAlive = keepAlive;
+            this.headMethod = headMethod;
+            this.chunked = chunked;
+            this.reserved = reserved;
+            this.startNanos = headNanos;
+            this.lastReadNanos = headNanos;
+        }
+
+        void add(ByteBuf part, ChannelHandlerContext context) {
+            if (body == null) {
+                body = part;
+                return;
             }
-        };
-    }
-
-    /**
-     * Placed between the head timer and the aggregator: a request whose route goes
-     * to upstream servers is taken here, before its body is read, and streamed.
-     */
-    ChannelInboundHandlerAdapter streamer() {
-        return new ChannelInboundHandlerAdapter() {
-            @Override
-            public void channelRead(ChannelHandlerContext ctx, Object message) {
-                if (message instanceof HttpRequest head && !(message instanceof FullHttpRequest)
-                        && head.decoderResult().isSuccess() && handler.proxies() && proxied(head)) {
-                    return;
-                }
-                if (message instanceof HttpContent content && streaming != null) {
-                    ProxyCall call = streaming;
-                    if (content instanceof LastHttpContent) {
-                        streaming = null;
-                    }
-                    call.fromClient(content);
-                    return;
-                }
-                ctx.fireChannelRead(message);
+            if (!(body instanceof CompositeByteBuf)) {
+                // no limit on the parts: consolidating them would copy the whole body once more
+                body = context.alloc().compositeBuffer(Integer.MAX_VALUE).addComponent(true, body);
             }
-        };
+            ((CompositeByteBuf) body).addComponent(true, part);
+        }
+
+        void release(MemoryBudget budget) {
+            if (body != null) {
+                body.release();
+                body = null;
+            }
+            budget.release(reserved);
+            reserved = 0;
+        }
     }
 
-    private boolean proxied(HttpRequest head) {
-        Request request = new Request(head.method().name(), head.uri(), head.protocolVersion().text(),
-                headers(head.headers()), new byte[0], remoteAddress());
-        return handler.proxyFor(request).map(target -> {
-            long time = headTimes.isEmpty() ? System.nanoTime() : headTimes.poll();
-            streaming = new ProxyCall(this, context, target, head, upstreams, Duration.ofNanos(requestTimeoutNanos),
-                    diagnostics);
-            enqueue(new Exchange(request, time, HttpUtil.isKeepAlive(head), head.method().equals(HttpMethod.HEAD),
-                    null, streaming));
-            return true;
-        }).orElse(false);
+    Connection(Connections shared) {
+        this.shared = shared;
+        this.decoder = new RequestDecoder(this, shared.settings.maxRequestLineBytes(), shared.settings.maxHeaderBytes(),
+                shared.settings.maxHeaders());
+        this.encoder = new ResponseEncoder(this);
+    }
+
+    /** Puts the parser, the writer and this connection into {@code pipeline}. */
+    void install(ChannelPipeline pipeline) {
+        pipeline.addLast(decoder, encoder, this);
     }
 
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         context = ctx;
+        long now = System.nanoTime();
+        headStartNanos = now; // a new connection must send its first head within the header timeout
+        idleSinceNanos = now;
+        timers = ConnectionTimers.of(ctx.channel().eventLoop());
+        timerIndex = timers.add(this);
     }
 
     @Override
-    public void channelRead(ChannelHandlerContext ctx, Object message) {
-        FullHttpRequest request = (FullHttpRequest) message;
-        boolean keep = false;
-        try {
-            if (discardNextRequest) {
-                discardNextRequest = false;
-                return;
-            }
-            long head = headTimes.isEmpty() ? System.nanoTime() : headTimes.poll();
-            DecoderResult result = request.decoderResult();
-            if (result.isFailure()) {
-                enqueue(failed(request, head, statusFor(result.cause()), result.cause()));
-            } else {
-                Request read = toRequest(request);
-                keep = read.body() instanceof NettyBody; // the exchange releases it
-                enqueue(new Exchange(read, head, HttpUtil.isKeepAlive(request),
-                        request.method().equals(HttpMethod.HEAD), null));
-            }
-        } finally {
-            if (!keep) {
-                request.release();
-            }
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+        if (timerIndex >= 0) {
+            timers.remove(timerIndex);
+            timerIndex = -1;
         }
     }
 
-    /** The aggregator saw a body over the limit: answer 413 in turn, then close (the rest of the body is not read). */
-    void bodyTooLarge(HttpMessage message) {
-        long head = headTimes.isEmpty() ? System.nanoTime() : headTimes.poll();
-        HttpRequest request = (HttpRequest) message;
-        enqueue(new Exchange(partialRequest(request), head, false, false,
-                Response.text(413, "Request body too large\n")));
+    void movedTo(int index) {
+        timerIndex = index;
     }
 
-    /** The client expects something other than 100-continue: answer 417 in turn, then close. */
-    void expectationFailed(HttpMessage message) {
-        long head = headTimes.isEmpty() ? System.nanoTime() : headTimes.poll();
-        discardNextRequest = true;
-        enqueue(new Exchange(partialRequest((HttpRequest) message), head, false, false,
-                Response.text(417, "Expectation failed\n")));
+    // --- reading
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object message) {
+        if (message instanceof HttpRequest head) {
+            try {
+                onHead(head);
+            } finally {
+                ReferenceCountUtil.release(head); // only the parser's stand-in for an unreadable request holds a buffer
+            }
+        } else if (message instanceof HttpContent content) {
+            onContent(content);
+        } else {
+            ReferenceCountUtil.release(message);
+        }
     }
 
-    private Exchange failed(HttpRequest request, long head, int status, Throwable cause) {
-        String text = switch (status) {
-            case 431 -> "Request header fields too large\n";
-            case 414 -> "Request line too long\n";
-            default -> "Bad request\n";
-        };
-        Request logged = lineUnreadable(request, cause) ? unknownRequest() : partialRequest(request);
-        return new Exchange(logged, head, false, false, Response.text(status, text));
+    private void onHead(HttpRequest head) {
+        long now = System.nanoTime();
+        headStartNanos = 0;
+        headBytesSeen = false;
+        if (head.decoderResult().isFailure()) {
+            Throwable cause = head.decoderResult().cause();
+            refuse(lineUnreadable(head, cause) ? unknownRequest() : partialRequest(head), refusalFor(cause), now);
+            return;
+        }
+        var refusal = RequestHeads.check(head);
+        if (refusal.isPresent()) {
+            refuse(partialRequest(head), refusal.get(), now);
+            return;
+        }
+        Request request = new Request(head.method().name(), head.uri(), head.protocolVersion().text(),
+                headers(head.headers()), RequestBody.EMPTY, remoteAddress());
+        if (shared.handler.proxies() && proxied(head, request, now)) {
+            return;
+        }
+        startBody(head, request, now);
+    }
+
+    private boolean proxied(HttpRequest head, Request request, long now) {
+        return shared.handler.proxyFor(request).map(target -> {
+            streaming = new ProxyCall(this, context, target, head, shared.upstreams,
+                    Duration.ofNanos(shared.requestTimeoutNanos), shared.diagnostics);
+            enqueue(new Exchange(request, now, HttpUtil.isKeepAlive(head), head.method().equals(HttpMethod.HEAD),
+                    null, streaming, 0));
+            return true;
+        }).orElse(false);
+    }
+
+    /** Checks the body's framing and expectation against the limits, then reads it. */
+    private void startBody(HttpRequest head, Request request, long now) {
+        String expect = head.headers().get(HttpHeaderNames.EXPECT);
+        boolean continues = expect != null && head.protocolVersion().minorVersion() >= 1;
+        if (continues && !HttpHeaderValues.CONTINUE.contentEqualsIgnoreCase(expect)) {
+            refuse(partialRequest(head), EXPECTATION_FAILED, now);
+            return;
+        }
+        boolean chunked = HttpUtil.isTransferEncodingChunked(head);
+        long length = chunked ? 0 : HttpUtil.getContentLength(head, 0L);
+        if (length > shared.settings.maxBodyBytes()) {
+            refuse(partialRequest(head), BODY_TOO_LARGE, now);
+            return;
+        }
+        if (length > 0 && !shared.budget.tryReserve(length)) {
+            shared.bodyRefused();
+            refuse(partialRequest(head), BODIES_BUSY, now);
+            return;
+        }
+        incoming = new Incoming(request, now, HttpUtil.isKeepAlive(head), head.method().equals(HttpMethod.HEAD),
+                chunked, length);
+        if (continues && (chunked || length > 0)) {
+            incoming.continuePending = true;
+            continueIfInFront();
+        }
+    }
+
+    private void onContent(HttpContent content) {
+        if (streaming != null) {
+            ProxyCall call = streaming;
+            if (content instanceof LastHttpContent) {
+                streaming = null;
+            }
+            call.fromClient(content);
+            return;
+        }
+        Incoming in = incoming;
+        if (in == null) {
+            content.release(); // what follows a refused request
+            return;
+        }
+        if (content.decoderResult().isFailure()) {
+            content.release();
+            refuse(in.head, RequestHeads.BAD_REQUEST, in.headNanos); // broken chunked framing
+            return;
+        }
+        ByteBuf part = content.content();
+        int length = part.readableBytes();
+        if (length > 0 && !admit(in, length)) {
+            content.release();
+            return;
+        }
+        if (length > 0) {
+            in.add(part, context);
+            in.bytes += length;
+            in.lastReadNanos = System.nanoTime();
+            in.continuePending = false; // the client did not wait for it
+        } else {
+            content.release();
+        }
+        if (content instanceof LastHttpContent) {
+            incoming = null;
+            bodyComplete(in);
+        }
+    }
+
+    /** Whether {@code length} more bytes of a chunked body fit its limit and the budget; refuses it if not. */
+    private boolean admit(Incoming in, int length) {
+        if (!in.chunked) {
+            return true; // its Content-Length was admitted with its head
+        }
+        if (in.bytes + length > shared.settings.maxBodyBytes()) {
+            refuse(in.head, BODY_TOO_LARGE, in.headNanos);
+            return false;
+        }
+        if (!shared.budget.tryReserve(length)) {
+            shared.bodyRefused();
+            refuse(in.head, BODIES_BUSY, in.headNanos);
+            return false;
+        }
+        in.reserved += length;
+        return true;
+    }
+
+    private void bodyComplete(Incoming in) {
+        ByteBuf content = in.body;
+        in.body = null;
+        RequestBody body;
+        if (content == null) {
+            body = RequestBody.EMPTY;
+        } else if (in.bytes > HEAP_BODY_BYTES) {
+            body = new NettyBody(content);
+        } else {
+            body = RequestBody.of(ByteBufUtil.getBytes(content));
+            content.release();
+        }
+        Request head = in.head;
+        Request request = new Request(head.method(), head.target(), head.protocol(), head.headers(), body,
+                head.remoteAddress());
+        enqueue(new Exchange(request, in.headNanos, in.keepAlive, in.headMethod, null, null, in.reserved));
+    }
+
+    /**
+     * Answers {@code response} to the request read now, in turn, and closes after it;
+     * nothing the client sends afterwards is read as a request.
+     */
+    private void refuse(Request request, Response response, long headNanos) {
+        refused = true;
+        if (incoming != null) {
+            incoming.release(shared.budget);
+            incoming = null;
+        }
+        enqueue(new Exchange(request, headNanos, false, false, response, null, 0));
     }
 
     /** Netty stands a placeholder request in for one whose request line it could not read. */
@@ -229,40 +393,116 @@ final class Connection extends ChannelInboundHandlerAdapter {
         return cause instanceof TooLongHttpLineException || "/bad-request".equals(request.uri());
     }
 
-    private Request unknownRequest() {
-        return new Request("-", "-", "-", List.of(), new byte[0], remoteAddress());
-    }
-
-    private static int statusFor(Throwable cause) {
+    private static Response refusalFor(Throwable cause) {
         return switch (cause) {
-            case TooLongHttpHeaderException e -> 431;
-            case TooLongHttpLineException e -> 414;
-            case TooLongFrameException e -> 431;
-            default -> 400;
+            case TooLongHttpHeaderException e -> HEADERS_TOO_LARGE;
+            case TooLongHttpLineException e -> LINE_TOO_LONG;
+            case TooLongFrameException e -> HEADERS_TOO_LARGE;
+            default -> RequestHeads.BAD_REQUEST;
         };
     }
 
+    private Request unknownRequest() {
+        return new Request("-", "-", "-", List.of(), RequestBody.EMPTY, remoteAddress());
+    }
+
+    /** What is known of a request that was refused before it was complete. */
+    private Request partialRequest(HttpRequest request) {
+        return new Request(request.method().name(), request.uri(), request.protocolVersion().text(), List.of(),
+                RequestBody.EMPTY, remoteAddress());
+    }
+
+    private InetSocketAddress remoteAddress() {
+        return context.channel().remoteAddress() instanceof InetSocketAddress address ? address
+                : new InetSocketAddress(0);
+    }
+
+    /** The headers exactly as the client sent them, in order. */
+    private static List<Header> headers(HttpHeaders headers) {
+        List<Header> list = new ArrayList<>(headers.size());
+        for (Map.Entry<String, String> header : headers) {
+            list.add(new Header(header.getKey(), header.getValue()));
+        }
+        return list;
+    }
+
+    // --- what the decoder asks
+
+    /** Whether nothing the client sends is read any more. */
+    boolean discardsInput() {
+        return refused || closing;
+    }
+
+    /** Whether the decoder may start on another request now. */
+    boolean acceptsRequest() {
+        return !draining && queue.size() < MAX_QUEUED && queuedBodyBytes <= MAX_QUEUED_BODY_BYTES
+                && context.channel().isWritable();
+    }
+
+    /** The decoder stopped before a request because {@link #acceptsRequest} said no: stop reading until it says yes. */
+    void decodingPaused() {
+        decodingPaused = true;
+        updateReading();
+    }
+
+    /** Bytes of a request head arrived: the header timeout runs from the first of them. */
+    void headStarted() {
+        if (headStartNanos == 0) {
+            headStartNanos = System.nanoTime();
+        }
+        headBytesSeen = true;
+    }
+
+    /** Whether the response being written answers a HEAD request. */
+    boolean answeringHead() {
+        return writingHead || current != null && current.head();
+    }
+
+    /** A proxied request's upstream can take no more of its body ({@code true}), or can again. */
+    void pauseForProxy(boolean paused) {
+        proxyPaused = paused;
+        updateReading();
+    }
+
+    private void updateReading() {
+        context.channel().config().setAutoRead(!decodingPaused && !proxyPaused);
+    }
+
+    /** Reads again where the decoder paused, once the connection takes requests again. */
+    private void resumeDecodingIfPossible() {
+        if (decodingPaused && !closing && acceptsRequest()) {
+            decodingPaused = false;
+            updateReading();
+            context.executor().execute(decoder::resume);
+        }
+    }
+
+    // --- answering
+
     private void enqueue(Exchange exchange) {
         if (closing) {
-            exchange.release();
+            exchange.release(shared.budget);
             return;
         }
         queue.add(exchange);
-        if (queue.size() >= MAX_QUEUED) {
-            context.channel().config().setAutoRead(false);
-        }
+        queuedBodyBytes += exchange.request().body().length();
         next();
     }
 
     private void next() {
-        if (current != null || queue.isEmpty() || closing) {
-            return;
+        if (current == null && !queue.isEmpty() && !closing && context.channel().isWritable()) {
+            dispatch(queue.poll());
         }
-        Exchange exchange = queue.poll();
-        if (queue.size() < MAX_QUEUED / 2) {
-            context.channel().config().setAutoRead(true);
+        if (current == null && queue.isEmpty()) {
+            continueIfInFront();
         }
+        resumeDecodingIfPossible();
+    }
+
+    private void dispatch(Exchange exchange) {
+        queuedBodyBytes -= exchange.request().body().length();
         current = exchange;
+        dispatchedNanos = System.nanoTime();
         if (exchange.immediate() != null) {
             complete(exchange, Handled.of(exchange.immediate()));
             return;
@@ -271,26 +511,31 @@ final class Connection extends ChannelInboundHandlerAdapter {
             exchange.proxy().start();
             return;
         }
-        abandon = handler.handle(exchange.request(), handled -> {
-            exchange.release(); // the handler has returned: nothing reads the body any more
+        abandon = shared.handler.handle(exchange.request(), handled -> {
+            exchange.release(shared.budget); // the handler has returned: nothing reads the body any more
             if (context.executor().inEventLoop()) {
                 complete(exchange, handled);
             } else {
                 context.executor().execute(() -> complete(exchange, handled));
             }
         });
-        if (current == exchange) {
-            // the event loop's own timer: scheduling from the loop costs no lock and no wake-up
-            deadline = context.executor().schedule(() -> timedOut(exchange), requestTimeoutNanos, TimeUnit.NANOSECONDS);
+    }
+
+    /** Sends 100 Continue to a client waiting for it once every earlier response went out before it. */
+    private void continueIfInFront() {
+        Incoming in = incoming;
+        if (in != null && in.continuePending && current == null && queue.isEmpty() && !closing) {
+            in.continuePending = false;
+            in.startNanos = in.lastReadNanos = System.nanoTime(); // the body's time starts now
+            context.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE,
+                    Unpooled.EMPTY_BUFFER));
         }
     }
 
     private void timedOut(Exchange exchange) {
-        if (exchange != current) {
-            return;
-        }
-        diagnostics.warn(Event.REQUEST_TIMED_OUT, exchange.request().method() + " " + exchange.request().target()
-                + ": no answer within " + Duration.ofNanos(requestTimeoutNanos) + "; answered 504");
+        shared.diagnostics.warn(Event.REQUEST_TIMED_OUT, exchange.request().method() + " "
+                + exchange.request().target() + ": no answer within " + Duration.ofNanos(shared.requestTimeoutNanos)
+                + "; answered 504");
         abandon.run();
         complete(exchange, Handled.of(TIMED_OUT));
     }
@@ -301,10 +546,9 @@ final class Connection extends ChannelInboundHandlerAdapter {
             return;
         }
         current = null;
-        abandon = () -> { };
-        if (deadline != null) {
-            deadline.cancel(false);
-            deadline = null;
+        abandon = NOTHING;
+        if (exchange.immediate() != null) {
+            exchange.release(shared.budget);
         }
         if (!context.channel().isActive()) {
             return;
@@ -317,19 +561,15 @@ final class Connection extends ChannelInboundHandlerAdapter {
         try {
             response = ResponseWriter.toNetty(handled.response(), exchange.head());
         } catch (IllegalArgumentException e) {
-            diagnostics.warn(Event.REQUEST_FAILED, exchange.request().target() + ": the plugin's response is not valid HTTP: "
-                    + e.getMessage());
-            answer = new Handled(Response.text(500, "Internal Server Error\n"), handled.preAllocated(), handled.allocated());
+            shared.diagnostics.warn(Event.REQUEST_FAILED, exchange.request().target()
+                    + ": the plugin's response is not valid HTTP: " + e.getMessage());
+            answer = new Handled(Response.text(500, "Internal Server Error\n"), handled.preAllocated(),
+                    handled.allocated());
             response = ResponseWriter.toNetty(answer.response(), exchange.head());
         }
         setConnectionHeader(response, exchange.request().protocol(), close);
-        Handled logged = answer;
-        context.writeAndFlush(response).addListener((ChannelFutureListener) future -> {
-            log(exchange, logged, ttfb);
-            if (close) {
-                future.channel().close();
-            }
-        });
+        write(exchange, answer, ttfb, response, close);
+        idleSinceNanos = System.nanoTime();
         if (close) {
             closing = true;
             dropQueued();
@@ -338,10 +578,35 @@ final class Connection extends ChannelInboundHandlerAdapter {
         }
     }
 
+    /**
+     * Writes the response; if the client does not take it at once, its bytes count
+     * against the shared budget until it has.
+     */
+    private void write(Exchange exchange, Handled answer, long ttfb, FullHttpResponse response, boolean close) {
+        long bytes = response.content().readableBytes();
+        writingHead = exchange.head();
+        ChannelFuture written = context.writeAndFlush(response);
+        writingHead = false;
+        boolean held = !written.isDone() && bytes > 0;
+        if (held) {
+            shared.budget.force(bytes);
+        }
+        written.addListener((ChannelFutureListener) future -> {
+            if (held) {
+                shared.budget.release(bytes);
+            }
+            log(exchange, answer, ttfb);
+            if (close) {
+                future.channel().close();
+            }
+        });
+    }
+
     /** Forgets the requests not answered yet (the connection closes), releasing their bodies. */
     private void dropQueued() {
-        queue.forEach(Exchange::release);
+        queue.forEach(exchange -> exchange.release(shared.budget));
         queue.clear();
+        queuedBodyBytes = 0;
     }
 
     private static void setConnectionHeader(FullHttpResponse response, String protocol, boolean close) {
@@ -354,37 +619,89 @@ final class Connection extends ChannelInboundHandlerAdapter {
 
     private void log(Exchange exchange, Handled handled, long ttfb) {
         Request request = exchange.request();
-        accessLog.log(new AccessLog.Entry(request.remoteAddress(), request.method(), request.target(),
+        shared.accessLog.log(new AccessLog.Entry(request.remoteAddress(), request.method(), request.target(),
                 request.protocol(), handled.response().status(), ttfb, handled.response().body().length,
                 System.nanoTime() - exchange.headNanos(), handled.preAllocated(), handled.allocated()));
     }
 
-    private Request toRequest(FullHttpRequest request) {
-        ByteBuf content = request.content();
-        RequestBody body = content.readableBytes() > HEAP_BODY_BYTES ? new NettyBody(content)
-                : content.isReadable() ? RequestBody.of(ByteBufUtil.getBytes(content)) : RequestBody.EMPTY;
-        return new Request(request.method().name(), request.uri(), request.protocolVersion().text(),
-                headers(request.headers()), body, remoteAddress());
-    }
+    // --- timeouts
 
-    /** What is known of a request that was refused before it was complete. */
-    private Request partialRequest(HttpRequest request) {
-        return new Request(request.method().name(), request.uri(), request.protocolVersion().text(), List.of(),
-                new byte[0], remoteAddress());
-    }
-
-    private InetSocketAddress remoteAddress() {
-        return context.channel().remoteAddress() instanceof InetSocketAddress address ? address
-                : new InetSocketAddress(0);
-    }
-
-    private static List<Header> headers(HttpHeaders headers) {
-        List<Header> list = new ArrayList<>(headers.size());
-        for (Map.Entry<String, String> header : headers) {
-            list.add(new Header(header.getKey(), header.getValue()));
+    /** Called by the loop's sweep: closes what waited too long on the client, answers what waited too long on us. */
+    void checkTimeouts(long now) {
+        if (writeStalled(now)) {
+            shared.diagnostics.info(Event.CONNECTION_ERROR, remoteAddress() + ": took none of the response for "
+                    + Duration.ofNanos(shared.idleTimeoutNanos) + "; closing the connection");
+            context.close();
+            return;
         }
-        return list;
+        if (closing) {
+            return;
+        }
+        Exchange exchange = current;
+        if (exchange != null && exchange.immediate() == null && exchange.proxy() == null
+                && now - dispatchedNanos > shared.requestTimeoutNanos) {
+            timedOut(exchange);
+        }
+        if (refused || decodingPaused || proxyPaused) {
+            return; // not waiting on the client: this side stopped reading
+        }
+        if (incoming != null) {
+            checkBody(incoming, now);
+        } else if (headStartNanos != 0) {
+            if (now - headStartNanos > shared.headerTimeoutNanos) {
+                headTimedOut(now);
+            }
+        } else if (current == null && queue.isEmpty() && streaming == null
+                && now - idleSinceNanos > shared.idleTimeoutNanos) {
+            context.close();
+        }
     }
+
+    /** A request body must keep coming: a part at least every body timeout, and the minimum rate after the grace. */
+    private void checkBody(Incoming in, long now) {
+        if (in.continuePending) {
+            return; // the client waits for this side's 100 Continue
+        }
+        long elapsed = now - in.startNanos;
+        int rate = shared.settings.minBodyRate();
+        boolean slow = rate > 0 && elapsed > shared.bodyRateGraceNanos
+                && in.bytes < rate * ((elapsed - shared.bodyRateGraceNanos) / 1e9);
+        if (now - in.lastReadNanos > shared.bodyTimeoutNanos || slow) {
+            shared.diagnostics.info(Event.CONNECTION_ERROR, remoteAddress() + ": " + in.head.method() + " "
+                    + in.head.target() + ": the body came too slowly (" + in.bytes + " bytes in "
+                    + Duration.ofNanos(elapsed).toSeconds() + " s); answered 408");
+            refuse(in.head, REQUEST_TIMEOUT, in.headNanos);
+        }
+    }
+
+    private void headTimedOut(long now) {
+        if (!headBytesSeen && current == null && queue.isEmpty()) {
+            context.close(); // nothing was asked: nothing to answer
+            return;
+        }
+        headStartNanos = 0;
+        refuse(unknownRequest(), REQUEST_TIMEOUT, now);
+    }
+
+    /** Whether bytes have waited to be written, without any of them moving, for longer than the idle timeout. */
+    private boolean writeStalled(long now) {
+        ChannelOutboundBuffer out = context.channel().unsafe().outboundBuffer();
+        if (out == null || out.totalPendingWriteBytes() == 0) {
+            writeSample = null;
+            return false;
+        }
+        Object message = out.current();
+        long progress = out.currentProgress() + out.totalPendingWriteBytes();
+        if (message != writeSample || progress != writeSampleProgress) {
+            writeSample = message;
+            writeSampleProgress = progress;
+            writeSampleNanos = now;
+            return false;
+        }
+        return now - writeSampleNanos > shared.idleTimeoutNanos;
+    }
+
+    // --- the proxy's side
 
     /** The proxied exchange {@code call} wrote its whole response (or the client or upstream went away). */
     void proxyFinished(ProxyCall call, boolean closeClient) {
@@ -394,12 +711,17 @@ final class Connection extends ChannelInboundHandlerAdapter {
         }
         current = null;
         long now = System.nanoTime();
+        idleSinceNanos = now;
         Request request = exchange.request();
         long ttfb = (call.responseHeadNanos() == 0 ? now : call.responseHeadNanos()) - exchange.headNanos();
-        accessLog.log(new AccessLog.Entry(request.remoteAddress(), request.method(), request.target(),
+        shared.accessLog.log(new AccessLog.Entry(request.remoteAddress(), request.method(), request.target(),
                 request.protocol(), call.status(), ttfb, call.responseBytes(), now - exchange.headNanos(), 0, 0));
         boolean close = closeClient || closeAfterResponse || !exchange.keepAlive() || draining || streaming == call;
         closeAfterResponse = false;
+        if (proxyPaused) {
+            proxyPaused = false;
+            updateReading();
+        }
         if (close) {
             closing = true;
             dropQueued();
@@ -434,18 +756,15 @@ final class Connection extends ChannelInboundHandlerAdapter {
         dropQueued();
         Request request = exchange.request();
         long now = System.nanoTime();
-        accessLog.log(new AccessLog.Entry(request.remoteAddress(), request.method(), request.target(),
+        shared.accessLog.log(new AccessLog.Entry(request.remoteAddress(), request.method(), request.target(),
                 request.protocol(), call.status(), now - exchange.headNanos(), 0, now - exchange.headNanos(), 0, 0));
         ChannelPipeline pipeline = context.pipeline();
         pipeline.addLast(new Relay(upstream));
         context.channel().config().setAutoRead(true);
-        for (String name : pipeline.names()) {
-            ChannelHandler handler = pipeline.get(name);
-            if (handler != null && !(handler instanceof Relay) && !(handler instanceof HttpServerCodec)) {
-                pipeline.remove(handler);
-            }
+        for (ChannelHandler handler : List.<ChannelHandler>of(encoder, this)) {
+            pipeline.remove(handler);
         }
-        pipeline.remove(HttpServerCodec.class); // last: what it read beyond the request goes to the relay
+        pipeline.remove(decoder); // last: what it read beyond the request goes to the relay
     }
 
     boolean clientSpeaksHttp11() {
@@ -461,10 +780,15 @@ final class Connection extends ChannelInboundHandlerAdapter {
         return closeAfterResponse || draining || current == null || !current.keepAlive();
     }
 
+    // --- the channel's events
+
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-        if (ctx.channel().isWritable() && current != null && current.proxy() != null) {
-            current.proxy().clientWritable();
+        if (ctx.channel().isWritable()) {
+            if (current != null && current.proxy() != null) {
+                current.proxy().clientWritable();
+            }
+            next();
         }
         ctx.fireChannelWritabilityChanged();
     }
@@ -473,11 +797,9 @@ final class Connection extends ChannelInboundHandlerAdapter {
     public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
         if (event == DRAIN) {
             draining = true;
-            if (current == null) {
+            if (current == null && queue.isEmpty()) {
                 ctx.close();
             }
-        } else if (event instanceof IdleStateEvent && current == null && queue.isEmpty()) {
-            ctx.close();
         } else {
             ctx.fireUserEventTriggered(event);
         }
@@ -486,6 +808,10 @@ final class Connection extends ChannelInboundHandlerAdapter {
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         closing = true;
+        if (incoming != null) {
+            incoming.release(shared.budget);
+            incoming = null;
+        }
         if (current != null) {
             abandon.run(); // the client is gone: a Java handler can stop working for it
             if (current.proxy() != null) {
@@ -504,12 +830,16 @@ final class Connection extends ChannelInboundHandlerAdapter {
         ctx.fireChannelInactive();
     }
 
+    /**
+     * A fault of the network or the client (a reset, a broken pipe) is one line at
+     * INFO; anything else is this server's own bug and gets its stack trace.
+     */
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        if (cause instanceof IOException) {
-            diagnostics.info(Event.CONNECTION_ERROR, remoteAddress() + ": " + cause.getMessage());
+        if (cause instanceof IOException || cause.getCause() instanceof IOException) {
+            shared.diagnostics.info(Event.CONNECTION_ERROR, remoteAddress() + ": " + cause.getMessage());
         } else {
-            diagnostics.error(Event.CONNECTION_ERROR, remoteAddress() + ": closing the connection", cause);
+            shared.diagnostics.error(Event.CONNECTION_ERROR, remoteAddress() + ": closing the connection", cause);
         }
         ctx.close();
     }

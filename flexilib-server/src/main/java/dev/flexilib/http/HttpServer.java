@@ -4,11 +4,11 @@ import dev.flexilib.AccessLog;
 import dev.flexilib.Diagnostics;
 import dev.flexilib.config.ServerSettings;
 import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
-import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
@@ -21,21 +21,11 @@ import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
-import io.netty.handler.codec.http.HttpDecoderConfig;
-import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpHeaderValues;
-import io.netty.handler.codec.http.HttpMessage;
-import io.netty.handler.codec.http.HttpObjectAggregator;
-import io.netty.handler.codec.http.DefaultFullHttpResponse;
-import io.netty.handler.codec.http.HttpUtil;
-import io.netty.handler.codec.http.HttpVersion;
-import io.netty.handler.codec.http.HttpResponseStatus;
-import io.netty.handler.codec.http.HttpServerCodec;
-import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.channels.ServerSocketChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -76,8 +66,9 @@ public final class HttpServer implements AutoCloseable {
             ServerBootstrap bootstrap = new ServerBootstrap()
                     .group(group)
                     .childOption(ChannelOption.TCP_NODELAY, true)
-                    .childHandler(new Initializer(settings, handler, accessLog, diagnostics, connections,
-                            new Upstreams(epoll, settings.proxyConnectTimeout(), settings.proxyPassesHost())));
+                    .childHandler(new Initializer(new Connections(settings, handler,
+                            new Upstreams(epoll, settings.proxyConnectTimeout(), settings.proxyPassesHost()),
+                            accessLog, diagnostics), connections));
             Channel channel;
             if (inherited) {
                 ServerChannel server = inheritedChannel(epoll);
@@ -156,71 +147,28 @@ public final class HttpServer implements AutoCloseable {
     }
 
     private static final class Initializer extends ChannelInitializer<SocketChannel> {
-        private final ServerSettings settings;
-        private final RequestHandler handler;
-        private final AccessLog accessLog;
-        private final Diagnostics diagnostics;
-        private final ChannelGroup connections;
-        private final Upstreams upstreams;
+        /** What a connection over the limit gets before it is closed: no request of it is read. */
+        private static final byte[] BUSY = ("HTTP/1.1 503 Service Unavailable\r\ncontent-type: text/plain\r\n"
+                + "content-length: 20\r\nconnection: close\r\n\r\nServer is too busy\r\n")
+                .getBytes(StandardCharsets.US_ASCII);
 
-        Initializer(ServerSettings settings, RequestHandler handler, AccessLog accessLog, Diagnostics diagnostics,
-                    ChannelGroup connections, Upstreams upstreams) {
-            this.upstreams = upstreams;
-            this.settings = settings;
-            this.handler = handler;
-            this.accessLog = accessLog;
-            this.diagnostics = diagnostics;
+        private final Connections shared;
+        private final ChannelGroup connections;
+
+        Initializer(Connections shared, ChannelGroup connections) {
+            this.shared = shared;
             this.connections = connections;
         }
 
         @Override
         protected void initChannel(SocketChannel channel) {
+            if (!shared.admit()) {
+                channel.writeAndFlush(Unpooled.wrappedBuffer(BUSY)).addListener(ChannelFutureListener.CLOSE);
+                return;
+            }
+            channel.closeFuture().addListener(closed -> shared.closed());
             connections.add(channel);
-            Connection connection = new Connection(handler, settings.requestTimeout(), upstreams, accessLog, diagnostics);
-            HttpDecoderConfig decoder = new HttpDecoderConfig()
-                    .setMaxInitialLineLength(settings.maxRequestLineBytes())
-                    .setMaxHeaderSize(settings.maxHeaderBytes());
-            channel.pipeline()
-                    .addLast(new IdleStateHandler(0, 0, settings.idleTimeout().toSeconds(), TimeUnit.SECONDS))
-                    .addLast(new HttpServerCodec(decoder))
-                    .addLast(connection.headTimer())
-                    .addLast(connection.streamer())
-                    .addLast(new Aggregator(settings.maxBodyBytes(), connection))
-                    .addLast(connection);
-        }
-    }
-
-    /**
-     * Netty's aggregator, with refusals answered by the connection, in turn and in
-     * the access log. Netty's own handling of a refused expectation resets the
-     * decoder, which would then parse the refused body as a request.
-     */
-    private static final class Aggregator extends HttpObjectAggregator {
-        private final Connection connection;
-
-        Aggregator(int maxBodyBytes, Connection connection) {
-            super(maxBodyBytes);
-            this.connection = connection;
-        }
-
-        @Override
-        protected Object newContinueResponse(HttpMessage start, int maxBodyBytes, ChannelPipeline pipeline) {
-            String expect = start.headers().get(HttpHeaderNames.EXPECT);
-            if (expect != null && start.protocolVersion().compareTo(HttpVersion.HTTP_1_1) >= 0
-                    && !HttpHeaderValues.CONTINUE.contentEqualsIgnoreCase(expect)) {
-                connection.expectationFailed(start);
-                return null;
-            }
-            if (HttpUtil.is100ContinueExpected(start) && HttpUtil.getContentLength(start, -1L) <= maxBodyBytes) {
-                return new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE);
-            }
-            // a body over the limit: the aggregator sees its Content-Length and calls handleOversizedMessage
-            return null;
-        }
-
-        @Override
-        protected void handleOversizedMessage(ChannelHandlerContext ctx, HttpMessage oversized) {
-            connection.bodyTooLarge(oversized);
+            new Connection(shared).install(channel.pipeline());
         }
     }
 }

@@ -5,10 +5,13 @@ import dev.flexilib.Diagnostics.Event;
 import dev.flexilib.Response;
 import dev.flexilib.config.ProxySpec.Upstream;
 import dev.flexilib.proxy.ProxyTarget;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ConnectTimeoutException;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
@@ -133,7 +136,9 @@ final class ProxyCall {
             sendUp(pending.poll());
         }
         channel.flush();
-        client.channel().config().setAutoRead(true);
+        if (channel.isWritable()) {
+            connection.pauseForProxy(false);
+        }
     }
 
     /** A body part from the client. */
@@ -145,7 +150,7 @@ final class ProxyCall {
         if (channel == null) {
             pending.add(content);
             if (pending.size() >= MAX_PENDING) {
-                client.channel().config().setAutoRead(false);
+                connection.pauseForProxy(true);
             }
             return;
         }
@@ -157,12 +162,12 @@ final class ProxyCall {
         requestSent |= content instanceof LastHttpContent;
         channel.write(content);
         if (!channel.isWritable()) {
-            client.channel().config().setAutoRead(false);
+            connection.pauseForProxy(true);
         }
     }
 
     void upstreamWritable() {
-        client.channel().config().setAutoRead(true);
+        connection.pauseForProxy(false);
     }
 
     void clientWritable() {
@@ -202,8 +207,10 @@ final class ProxyCall {
     private void responseHead(HttpResponse response) {
         int code = response.status().code();
         if (code >= 100 && code < 200 && code != 101) {
-            informational = true; // e.g. 100 Continue: pass it on; the final response follows
-            client.writeAndFlush(response);
+            // e.g. 100 Continue: pass it on whole (the upstream's empty end of it is dropped); the final response follows
+            informational = true;
+            client.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, response.status(),
+                    Unpooled.EMPTY_BUFFER, response.headers(), EmptyHttpHeaders.INSTANCE));
             return;
         }
         cancelTimeout();
