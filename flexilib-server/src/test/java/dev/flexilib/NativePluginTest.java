@@ -97,6 +97,29 @@ class NativePluginTest {
     }
 
     @Test
+    void aPluginSeesExactlyTheHeadersTheClientSentAndNoneTheServerAdded() throws Exception {
+        // FlexiLib's sample counts the request's headers: a GET with only a Host has one, no Content-Length
+        String raw = RawHttp.exchange(server.port(), "GET /sample HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+        assertThat(raw).endsWith("\r\n\r\n 2");
+
+        String chunked = RawHttp.exchange(server.port(), """
+                POST /sample HTTP/1.1\r
+                Host: x\r
+                Transfer-Encoding: chunked\r
+                \r
+                1\r
+                b\r
+                0\r
+                \r
+                GET /sample HTTP/1.1\r
+                Host: x\r
+                Connection: close\r
+                \r
+                """);
+        assertThat(chunked).as("Host and Transfer-Encoding, as sent").contains("\r\n\r\n 2HTTP/1.1 200");
+    }
+
+    @Test
     void theSampleCountsHeadersAndAddsItsOwn() throws Exception {
         HttpResponse<String> plain = server.get("/sample");
         HttpResponse<String> logged = server.get("/sample", "x-log-this", "hello");

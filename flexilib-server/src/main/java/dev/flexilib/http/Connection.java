@@ -19,6 +19,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.ChannelPipeline;
+import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
@@ -42,6 +43,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 /**
  * One client connection. Requests are answered strictly in the order they
@@ -70,6 +72,9 @@ final class Connection extends ChannelInboundHandlerAdapter {
     private static final Response HEADERS_TOO_LARGE = Response.text(431, "Request header fields too large\n");
     private static final Response LINE_TOO_LONG = Response.text(414, "Request line too long\n");
     private static final Runnable NOTHING = () -> { };
+
+    /** How long a refused client may go on sending before the connection closes anyway. */
+    private static final long LINGER_NANOS = TimeUnit.SECONDS.toNanos(5);
 
     /** Requests read ahead of the one being answered; the connection reads no further until one is answered. */
     private static final int MAX_QUEUED = 16;
@@ -111,6 +116,8 @@ final class Connection extends ChannelInboundHandlerAdapter {
     private Object writeSample;
     private long writeSampleProgress;
     private long writeSampleNanos;
+    /** After a refusal: until when what the client still sends is read and dropped; 0 when not lingering. */
+    private long lingerUntilNanos;
 
     /** The decoder stopped at a request boundary because this connection took no more; reading is off. */
     private boolean decodingPaused;
@@ -579,27 +586,50 @@ final class Connection extends ChannelInboundHandlerAdapter {
     }
 
     /**
-     * Writes the response; if the client does not take it at once, its bytes count
-     * against the shared budget until it has.
+     * Writes the response. A large one, or one the client does not take at once,
+     * counts against the shared budget until it is written: it holds memory that
+     * request bodies then cannot have.
      */
     private void write(Exchange exchange, Handled answer, long ttfb, FullHttpResponse response, boolean close) {
         long bytes = response.content().readableBytes();
+        boolean large = bytes > HEAP_BODY_BYTES;
+        if (large) {
+            shared.budget.force(bytes);
+        }
         writingHead = exchange.head();
         ChannelFuture written = context.writeAndFlush(response);
         writingHead = false;
-        boolean held = !written.isDone() && bytes > 0;
-        if (held) {
+        boolean held = large || !written.isDone() && bytes > 0;
+        if (held && !large) {
             shared.budget.force(bytes);
         }
+        boolean linger = refused;
         written.addListener((ChannelFutureListener) future -> {
             if (held) {
                 shared.budget.release(bytes);
             }
             log(exchange, answer, ttfb);
             if (close) {
-                future.channel().close();
+                closeAfterWrite(future.channel(), linger);
             }
         });
+    }
+
+    /**
+     * Closes once a response went out. After a refusal the client is likely still
+     * sending what was refused, and closing with its bytes unread would make the
+     * kernel reset the connection, which can destroy the response before the client
+     * read it: so this side only stops writing, and reads and drops what comes until
+     * the client closes too, for at most {@link #LINGER_NANOS}.
+     */
+    private void closeAfterWrite(Channel channel, boolean linger) {
+        if (linger && channel instanceof DuplexChannel duplex && channel.isActive()) {
+            lingerUntilNanos = System.nanoTime() + LINGER_NANOS;
+            channel.config().setAutoRead(true);
+            duplex.shutdownOutput();
+        } else {
+            channel.close();
+        }
     }
 
     /** Forgets the requests not answered yet (the connection closes), releasing their bodies. */
@@ -628,6 +658,10 @@ final class Connection extends ChannelInboundHandlerAdapter {
 
     /** Called by the loop's sweep: closes what waited too long on the client, answers what waited too long on us. */
     void checkTimeouts(long now) {
+        if (lingerUntilNanos != 0 && now - lingerUntilNanos > 0) {
+            context.close();
+            return;
+        }
         if (writeStalled(now)) {
             shared.diagnostics.info(Event.CONNECTION_ERROR, remoteAddress() + ": took none of the response for "
                     + Duration.ofNanos(shared.idleTimeoutNanos) + "; closing the connection");
@@ -809,6 +843,9 @@ final class Connection extends ChannelInboundHandlerAdapter {
     public void channelInactive(ChannelHandlerContext ctx) {
         closing = true;
         if (incoming != null) {
+            shared.diagnostics.info(Event.CONNECTION_ERROR, remoteAddress() + ": closed by the client in the middle of "
+                    + "the body of " + incoming.head.method() + " " + incoming.head.target() + " (" + incoming.bytes
+                    + " bytes read)");
             incoming.release(shared.budget);
             incoming = null;
         }

@@ -7,6 +7,8 @@ import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
@@ -19,8 +21,10 @@ import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.DuplexChannel;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -146,11 +150,41 @@ public final class HttpServer implements AutoCloseable {
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
     }
 
-    private static final class Initializer extends ChannelInitializer<SocketChannel> {
-        /** What a connection over the limit gets before it is closed: no request of it is read. */
+    /**
+     * A connection over the limit: it is answered 503 at once, without its request
+     * being read, and closed. Its output is shut first and what the client sends is
+     * dropped for a moment, so the answer is not lost to a reset.
+     */
+    private static final class Refused extends ChannelInboundHandlerAdapter {
         private static final byte[] BUSY = ("HTTP/1.1 503 Service Unavailable\r\ncontent-type: text/plain\r\n"
                 + "content-length: 20\r\nconnection: close\r\n\r\nServer is too busy\r\n")
                 .getBytes(StandardCharsets.US_ASCII);
+        private static final long LINGER_MILLIS = 1000;
+
+        @Override
+        public void channelActive(ChannelHandlerContext ctx) {
+            ctx.writeAndFlush(Unpooled.wrappedBuffer(BUSY)).addListener((ChannelFutureListener) written -> {
+                if (written.isSuccess() && ctx.channel() instanceof DuplexChannel duplex) {
+                    duplex.shutdownOutput();
+                    ctx.executor().schedule(() -> ctx.close(), LINGER_MILLIS, TimeUnit.MILLISECONDS);
+                } else {
+                    ctx.close();
+                }
+            });
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object message) {
+            ReferenceCountUtil.release(message);
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            ctx.close();
+        }
+    }
+
+    private static final class Initializer extends ChannelInitializer<SocketChannel> {
 
         private final Connections shared;
         private final ChannelGroup connections;
@@ -163,7 +197,7 @@ public final class HttpServer implements AutoCloseable {
         @Override
         protected void initChannel(SocketChannel channel) {
             if (!shared.admit()) {
-                channel.writeAndFlush(Unpooled.wrappedBuffer(BUSY)).addListener(ChannelFutureListener.CLOSE);
+                channel.pipeline().addLast(new Refused());
                 return;
             }
             channel.closeFuture().addListener(closed -> shared.closed());

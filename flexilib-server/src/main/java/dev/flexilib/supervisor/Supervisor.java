@@ -72,6 +72,7 @@ public final class Supervisor {
                 "--enable-native-access=ALL-UNNAMED",
                 "--add-opens", "java.base/java.lang=ALL-UNNAMED",
                 "-XX:+ExitOnOutOfMemoryError",
+                "-XX:+DisplayVMOutputToStderr", // what the JVM prints as it gives up belongs on stderr, not in the access log
                 "-XX:-CreateCoredumpOnCrash",
                 "-XX:ErrorFile=" + crashReports.resolve("crash-%p.log")));
         command.addAll(options(System.getProperty(SERVER_JAVA_OPTIONS)));

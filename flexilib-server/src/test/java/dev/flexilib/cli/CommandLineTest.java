@@ -2,6 +2,7 @@ package dev.flexilib.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.flexilib.ServerProcess;
 import dev.flexilib.TestServer;
 import java.net.URI;
 import java.net.http.HttpClient;

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.flexilib.Gcc;
 import dev.flexilib.RawHttp;
+import dev.flexilib.ServerProcess;
 import dev.flexilib.TestServer;
 import java.io.IOException;
 import java.io.InputStream;

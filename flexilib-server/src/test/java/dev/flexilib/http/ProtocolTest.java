@@ -4,23 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.flexilib.RawHttp;
 import dev.flexilib.TestServer;
+import dev.flexilib.Wire;
+import dev.flexilib.Wire.Reply;
 import dev.flexilib.config.ServerSettings;
-import java.io.BufferedInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.Socket;
-import java.net.SocketException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.LinkedHashMap;
-import java.util.Locale;
 import java.util.List;
-import java.util.Map;
-import java.util.Optional;
-import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -36,7 +26,7 @@ class ProtocolTest {
     static Path config;
     /** Default limits. */
     static TestServer server;
-    /** Request line 1024 bytes, header section 2048 bytes, body 4096 bytes. */
+    /** Request line 1024 bytes, header section 2048 bytes, 10 header fields, body 4096 bytes. */
     static TestServer limited;
 
     @BeforeAll
@@ -47,7 +37,7 @@ class ProtocolTest {
                 """.formatted(TestServer.example("echo"), TestServer.example("sample")));
         server = TestServer.start(config);
         limited = TestServer.start(TestServer.settings("FLEXILIB_MAX_REQUEST_LINE", "1024",
-                "FLEXILIB_MAX_HEADER_SIZE", "2048", "FLEXILIB_MAX_BODY_SIZE", "4096"), config);
+                "FLEXILIB_MAX_HEADER_SIZE", "2048", "FLEXILIB_MAX_BODY_SIZE", "4096", "FLEXILIB_MAX_HEADERS", "10"), config);
     }
 
     @AfterAll
@@ -437,6 +427,136 @@ class ProtocolTest {
         }
     }
 
+    @Test
+    void theHeaderLimitCountsEveryLineEnding() throws Exception {
+        // "Host: test" and "X-Fill: ..." with their CRLFs, and the empty line: 24 bytes and the filler
+        String atTheLimit = "x".repeat(2048 - 24);
+        try (Wire wire = Wire.open(limited)) {
+            assertThat(wire.send(get("/echo/fill", "X-Fill", atTheLimit)).read().status()).isEqualTo(200);
+        }
+        try (Wire wire = Wire.open(limited)) {
+            Reply reply = wire.send(get("/echo/fill-1", "X-Fill", atTheLimit + "x")).read();
+
+            assertThat(reply.status()).isEqualTo(431);
+            assertThat(wire.readUntilClosed()).isEmpty();
+        }
+    }
+
+    @Test
+    void moreHeaderFieldsThanTheLimitAreAnswered431() throws Exception {
+        String[] nine = new String[18];
+        for (int i = 0; i < 9; i++) {
+            nine[2 * i] = "X-H" + i;
+            nine[2 * i + 1] = "v";
+        }
+        try (Wire wire = Wire.open(limited)) {
+            assertThat(wire.send(get("/echo/ten-fields", nine)).read().status()).as("Host and nine more").isEqualTo(200);
+        }
+        try (Wire wire = Wire.open(limited)) {
+            String[] ten = java.util.Arrays.copyOf(nine, 20);
+            ten[18] = "X-H9";
+            ten[19] = "v";
+            assertThat(wire.send(get("/echo/eleven-fields", ten)).read().status()).isEqualTo(431);
+        }
+    }
+
+    // --- RFC 9112's rules for the request head
+
+    @Test
+    void http11WithoutAHostIsAnswered400() throws Exception {
+        assertBadRequest("GET /echo/no-host HTTP/1.1\r\n\r\n");
+    }
+
+    @Test
+    void twoHostHeadersAreAnswered400() throws Exception {
+        // a front proxy may route on one and this server on the other
+        assertBadRequest("GET /echo/two-hosts HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n");
+    }
+
+    @Test
+    void http10NeedsNoHost() throws Exception {
+        try (Wire wire = Wire.open(server)) {
+            assertThat(wire.send("GET /echo/http10-no-host HTTP/1.0\r\n\r\n").read().status()).isEqualTo(200);
+        }
+    }
+
+    @Test
+    void aControlByteInTheTargetIsAnswered400AndTheLogLineEscapesIt() throws Exception {
+        assertBadRequest("GET /echo/\u001b[31mred HTTP/1.1\r\nHost: test\r\n\r\n");
+        assertBadRequest("GET /echo\u0001x HTTP/1.1\r\nHost: test\r\n\r\n");
+
+        assertThat(server.awaitAccessLog(line -> line.contains("/echo/\\x1B[31mred"))).doesNotContain("\u001b");
+    }
+
+    @Test
+    void anAbsoluteFormTargetIsRoutedByItsPathWithItsAuthorityAsTheHost() throws Exception {
+        try (Wire wire = Wire.open(server)) {
+            Reply reply = wire.send("""
+                    GET http://example.test:8080/echo/absolute?q=1 HTTP/1.1\r
+                    Host: ignored.test\r
+                    X-After: kept\r
+                    \r
+                    """).read();
+
+            assertThat(reply.status()).isEqualTo(200);
+            assertThat(reply.header("x-echo-target")).hasValue("/echo/absolute?q=1");
+            assertThat(reply.header("host")).as("RFC 9112 section 3.2.2").hasValue("example.test:8080");
+            assertThat(reply.header("x-after")).hasValue("kept");
+        }
+    }
+
+    @Test
+    void aTransferCodingOtherThanChunkedIsAnswered501() throws Exception {
+        try (Wire wire = Wire.open(server)) {
+            Reply reply = wire.send("""
+                    POST /echo/gzip HTTP/1.1\r
+                    Host: test\r
+                    Transfer-Encoding: gzip, chunked\r
+                    \r
+                    3\r
+                    abc\r
+                    0\r
+                    \r
+                    """).read();
+
+            assertThat(reply.status()).isEqualTo(501);
+            assertThat(reply.header("connection")).hasValue("close");
+        }
+    }
+
+    @Test
+    void chunkedThatIsNotTheLastCodingIsAnswered400() throws Exception {
+        assertBadRequest("POST /echo/chunked-gzip HTTP/1.1\r\nHost: test\r\nTransfer-Encoding: chunked, gzip\r\n\r\n");
+    }
+
+    @Test
+    void http2OnAnHttp1ConnectionIsAnswered505() throws Exception {
+        try (Wire wire = Wire.open(server)) {
+            Reply reply = wire.send("GET /echo/h2 HTTP/2.0\r\nHost: test\r\n\r\n").read();
+
+            assertThat(reply.status()).isEqualTo(505);
+            assertThat(wire.readUntilClosed()).isEmpty();
+        }
+    }
+
+    @Test
+    void aChunkExtensionLongerThanTheLineLimitIsAnswered400() throws Exception {
+        try (Wire wire = Wire.open(limited)) {
+            Reply reply = wire.send("""
+                    POST /echo/long-extension HTTP/1.1\r
+                    Host: test\r
+                    Transfer-Encoding: chunked\r
+                    \r
+                    5;ext=%s\r
+                    hello\r
+                    0\r
+                    \r
+                    """.formatted("e".repeat(20_000))).read();
+
+            assertThat(reply.status()).as("a broken body, not a long request line").isEqualTo(400);
+        }
+    }
+
     // --- malformed requests
 
     @Test
@@ -505,102 +625,11 @@ class ProtocolTest {
 
     // --- the wire
 
-    private static String get(String target) {
-        return "GET " + target + " HTTP/1.1\r\nHost: test\r\n\r\n";
-    }
-
-    /** One response as read off the socket; header names in lower case. */
-    private record Reply(String statusLine, Map<String, String> headers, String body) {
-        int status() {
-            return Integer.parseInt(statusLine.split(" ", 3)[1]);
+    private static String get(String target, String... headers) {
+        StringBuilder request = new StringBuilder("GET " + target + " HTTP/1.1\r\nHost: test\r\n");
+        for (int i = 0; i < headers.length; i += 2) {
+            request.append(headers[i]).append(": ").append(headers[i + 1]).append("\r\n");
         }
-
-        Optional<String> header(String name) {
-            return Optional.ofNullable(headers.get(name));
-        }
-    }
-
-    /** A client connection that writes requests verbatim and reads responses framed by content-length. */
-    private static final class Wire implements AutoCloseable {
-        private final Socket socket;
-        private final InputStream in;
-        private final OutputStream out;
-
-        private Wire(Socket socket) throws IOException {
-            this.socket = socket;
-            this.in = new BufferedInputStream(socket.getInputStream());
-            this.out = socket.getOutputStream();
-        }
-
-        static Wire open(TestServer server) throws IOException {
-            return new Wire(RawHttp.open(server.port()));
-        }
-
-        Wire send(String text) throws IOException {
-            out.write(text.getBytes(StandardCharsets.ISO_8859_1));
-            out.flush();
-            return this;
-        }
-
-        /** The next response with its body. */
-        Reply read() throws IOException {
-            Reply head = readHead();
-            int length = Integer.parseInt(head.header("content-length").orElse("0"));
-            return new Reply(head.statusLine(), head.headers(),
-                    new String(in.readNBytes(length), StandardCharsets.ISO_8859_1));
-        }
-
-        /** The next status line and headers only: a response to HEAD, or a 100 Continue. */
-        Reply readHead() throws IOException {
-            String statusLine = line();
-            Map<String, String> headers = new LinkedHashMap<>();
-            for (String line = line(); !line.isEmpty(); line = line()) {
-                int colon = line.indexOf(':');
-                headers.put(line.substring(0, colon).strip().toLowerCase(Locale.ROOT), line.substring(colon + 1).strip());
-            }
-            return new Reply(statusLine, headers, "");
-        }
-
-        /**
-         * Everything the server sends until it closes the connection. A server that
-         * closes with request bytes still unread makes the kernel reset the
-         * connection; that is a close too, and what arrived before it is kept.
-         */
-        String readUntilClosed() throws IOException {
-            ByteArrayOutputStream received = new ByteArrayOutputStream();
-            try {
-                for (int b = in.read(); b >= 0; b = in.read()) {
-                    received.write(b);
-                }
-            } catch (SocketException e) {
-                if (!"Connection reset".equals(e.getMessage())) {
-                    throw e;
-                }
-            }
-            return received.toString(StandardCharsets.ISO_8859_1);
-        }
-
-        /** Matches this connection's access-log lines with this status. */
-        Predicate<String> loggedWith(int status) {
-            String client = socket.getLocalAddress().getHostAddress() + ":" + socket.getLocalPort() + " ";
-            return line -> line.startsWith(client) && line.contains("\" " + status + " ");
-        }
-
-        private String line() throws IOException {
-            ByteArrayOutputStream line = new ByteArrayOutputStream();
-            for (int b = in.read(); b != '\n'; b = in.read()) {
-                if (b < 0) {
-                    throw new IOException("connection closed mid-response after: " + line.toString(StandardCharsets.ISO_8859_1));
-                }
-                line.write(b);
-            }
-            String text = line.toString(StandardCharsets.ISO_8859_1);
-            return text.endsWith("\r") ? text.substring(0, text.length() - 1) : text;
-        }
-
-        @Override
-        public void close() throws IOException {
-            socket.close();
-        }
+        return request.append("\r\n").toString();
     }
 }

@@ -226,6 +226,24 @@ class ProxyTest {
     }
 
     @Test
+    void anUploadThatExpects100ContinueGetsTheContinueThenTheFinalResponse() throws Exception {
+        int size = 5 * 1024 * 1024; // as curl --data-binary @5MB sends it
+        try (TestServer server = proxy("/ = http://127.0.0.1:" + a.port() + "\n");
+             Socket socket = RawHttp.open(server.port())) {
+            OutputStream out = socket.getOutputStream();
+            out.write(("POST /count HTTP/1.1\r\nHost: test\r\nExpect: 100-continue\r\nContent-Length: " + size
+                    + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            InputStream in = socket.getInputStream();
+            assertThat(new String(in.readNBytes(25), StandardCharsets.US_ASCII)).isEqualTo("HTTP/1.1 100 Continue\r\n\r\n");
+
+            out.write(new byte[size]);
+            String response = RawHttp.readAll(in);
+
+            assertThat(response).startsWith("HTTP/1.1 200 ").endsWith("\r\n\r\n" + size);
+        }
+    }
+
+    @Test
     void keptAliveUpstreamConnectionsAreReused() throws Exception {
         try (TestServer server = proxy("/ = http://127.0.0.1:" + a.port() + "\n")) {
             for (int i = 0; i < 20; i++) {

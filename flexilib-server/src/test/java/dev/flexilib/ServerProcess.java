@@ -1,8 +1,9 @@
-package dev.flexilib.cli;
+package dev.flexilib;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.flexilib.TestServer;
+import dev.flexilib.cli.Main;
+import dev.flexilib.supervisor.Supervisor;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -16,8 +17,12 @@ import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** flexilib as a separate process, as users run it: for exit codes, signals and stderr. */
-final class ServerProcess implements AutoCloseable {
+/**
+ * flexilib as a separate process, as users run it: for exit codes, signals and
+ * stderr, and, with {@link #launched}, for a serving child whose JVM has the
+ * launcher's own options (its heap, so its real limits).
+ */
+public final class ServerProcess implements AutoCloseable {
     private static final Pattern LISTENING = Pattern.compile("server\\.started listening on [^ ]+:(\\d+) ");
 
     private final Process process;
@@ -30,12 +35,12 @@ final class ServerProcess implements AutoCloseable {
     }
 
     /** Runs {@code flexilib ARGS} in {@code directory} with extra environment variables. */
-    static ServerProcess start(Path directory, Map<String, String> env, String... args) throws IOException {
+    public static ServerProcess start(Path directory, Map<String, String> env, String... args) throws IOException {
         return start(directory, env, List.of(), args);
     }
 
     /** Runs {@code flexilib ARGS} with extra JVM options for the process started (the supervisor, unless --no-supervisor). */
-    static ServerProcess start(Path directory, Map<String, String> env, List<String> jvmOptions, String... args)
+    public static ServerProcess start(Path directory, Map<String, String> env, List<String> jvmOptions, String... args)
             throws IOException {
         List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElseThrow(),
                 "--enable-native-access=ALL-UNNAMED"));
@@ -47,6 +52,28 @@ final class ServerProcess implements AutoCloseable {
         builder.environment().put("LISTEN_ADDRESS", "127.0.0.1");
         builder.environment().putAll(env);
         return new ServerProcess(builder.start());
+    }
+
+    /**
+     * Runs {@code flexilib serve ARGS} with the supervisor and the serving child on the
+     * JVM options {@code bin/flexilib} gives them (read from bin/lib/jvm-options.sh).
+     */
+    public static ServerProcess launched(Path directory, Map<String, String> env, String... args)
+            throws IOException, InterruptedException {
+        List<String> jvm = new ArrayList<>(launcherOptions("supervisor_jvm_options"));
+        jvm.add("-D" + Supervisor.SERVER_JAVA_OPTIONS + "=" + String.join(" ", launcherOptions("server_jvm_options")));
+        List<String> serve = new ArrayList<>(List.of("serve"));
+        serve.addAll(List.of(args));
+        return start(directory, env, jvm, serve.toArray(String[]::new));
+    }
+
+    private static List<String> launcherOptions(String variable) throws IOException, InterruptedException {
+        Path script = TestServer.repo().resolve("bin/lib/jvm-options.sh");
+        Process shell = new ProcessBuilder("bash", "-c", ". \"$0\" && printf '%s' \"$" + variable + "\"", script.toString())
+                .redirectErrorStream(true).start();
+        String options = new String(shell.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(shell.waitFor()).as("bash reads %s: %s", script, options).isZero();
+        return List.of(options.strip().split("\\s+"));
     }
 
     private void readStderr() {
@@ -62,12 +89,12 @@ final class ServerProcess implements AutoCloseable {
         }
     }
 
-    long pid() {
+    public long pid() {
         return process.pid();
     }
 
     /** Waits for a stderr line that matches and returns it. */
-    synchronized String awaitStderr(Predicate<String> match) throws InterruptedException {
+    public synchronized String awaitStderr(Predicate<String> match) throws InterruptedException {
         long deadline = System.nanoTime() + TestServer.TIMEOUT.toNanos();
         int checked = 0;
         while (true) {
@@ -85,25 +112,25 @@ final class ServerProcess implements AutoCloseable {
     }
 
     /** The port from the server.started line. */
-    int awaitPort() throws InterruptedException {
+    public int awaitPort() throws InterruptedException {
         Matcher matcher = LISTENING.matcher(awaitStderr(line -> LISTENING.matcher(line).find()));
         assertThat(matcher.find()).isTrue();
         return Integer.parseInt(matcher.group(1));
     }
 
-    void signal(String name) throws IOException, InterruptedException {
+    public void signal(String name) throws IOException, InterruptedException {
         Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(pid())).inheritIO().start();
         assertThat(kill.waitFor()).isZero();
     }
 
     /** Waits for the process to exit and returns its exit code. */
-    int awaitExit() throws InterruptedException {
+    public int awaitExit() throws InterruptedException {
         assertThat(process.waitFor(TestServer.TIMEOUT.toSeconds(), TimeUnit.SECONDS)).as("process exited").isTrue();
         reader.join(TestServer.TIMEOUT.toMillis());
         return process.exitValue();
     }
 
-    synchronized String stderr() {
+    public synchronized String stderr() {
         return String.join("\n", stderr);
     }
 
