@@ -8,8 +8,6 @@ import dev.flexilib.Request;
 import dev.flexilib.RequestBody;
 import dev.flexilib.Response;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufUtil;
-import io.netty.buffer.CompositeByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -98,7 +96,7 @@ final class Connection extends ChannelInboundHandlerAdapter {
     private int timerIndex = -1;
 
     /** The request whose head has arrived and whose body is being read, if any. */
-    private Incoming incoming;
+    private IncomingRequest incoming;
     /** The proxied request whose body parts are arriving now, if any. */
     private ProxyCall streaming;
     /** The request being answered, when it was handed over, and how to give up on it. */
@@ -146,54 +144,6 @@ final class Connection extends ChannelInboundHandlerAdapter {
             if (reserved > 0) {
                 budget.release(reserved);
             }
-        }
-    }
-
-    /** A request whose body is arriving: the parts read so far and their share of the budget. */
-    private static final class Incoming {
-        final Request head;
-        final long headNanos;
-        final boolean keepAlive;
-        final boolean headMethod;
-        final boolean chunked;
-        ByteBuf body;
-        long bytes;
-        long reserved;
-        long startNanos;
-        long lastReadNanos;
-        /** The client waits for 100 Continue, which goes out once every earlier response has. */
-        boolean continuePending;
-
-        Incoming(Request head, long headNanos, boolean keepAlive, boolean headMethod, boolean chunked, long reserved) {
-            this.head = head;
-            this.headNanos = headNanos;
-            this.keepAlive = keepAlive;
-            this.headMethod = headMethod;
-            this.chunked = chunked;
-            this.reserved = reserved;
-            this.startNanos = headNanos;
-            this.lastReadNanos = headNanos;
-        }
-
-        void add(ByteBuf part, ChannelHandlerContext context) {
-            if (body == null) {
-                body = part;
-                return;
-            }
-            if (!(body instanceof CompositeByteBuf)) {
-                // no limit on the parts: consolidating them would copy the whole body once more
-                body = context.alloc().compositeBuffer(Integer.MAX_VALUE).addComponent(true, body);
-            }
-            ((CompositeByteBuf) body).addComponent(true, part);
-        }
-
-        void release(MemoryBudget budget) {
-            if (body != null) {
-                body.release();
-                body = null;
-            }
-            budget.release(reserved);
-            reserved = 0;
         }
     }
 
@@ -299,7 +249,7 @@ final class Connection extends ChannelInboundHandlerAdapter {
             refuse(partialRequest(head), BODIES_BUSY, now);
             return;
         }
-        incoming = new Incoming(request, now, HttpUtil.isKeepAlive(head), head.method().equals(HttpMethod.HEAD),
+        incoming = new IncomingRequest(request, now, HttpUtil.isKeepAlive(head), head.method().equals(HttpMethod.HEAD),
                 chunked, length);
         if (continues && (chunked || length > 0)) {
             incoming.continuePending = true;
@@ -316,7 +266,7 @@ final class Connection extends ChannelInboundHandlerAdapter {
             call.fromClient(content);
             return;
         }
-        Incoming in = incoming;
+        IncomingRequest in = incoming;
         if (in == null) {
             content.release(); // what follows a refused request
             return;
@@ -334,8 +284,6 @@ final class Connection extends ChannelInboundHandlerAdapter {
         }
         if (length > 0) {
             in.add(part, context);
-            in.bytes += length;
-            in.lastReadNanos = System.nanoTime();
             in.continuePending = false; // the client did not wait for it
         } else {
             content.release();
@@ -347,7 +295,7 @@ final class Connection extends ChannelInboundHandlerAdapter {
     }
 
     /** Whether {@code length} more bytes of a chunked body fit its limit and the budget; refuses it if not. */
-    private boolean admit(Incoming in, int length) {
+    private boolean admit(IncomingRequest in, int length) {
         if (!in.chunked) {
             return true; // its Content-Length was admitted with its head
         }
@@ -364,22 +312,9 @@ final class Connection extends ChannelInboundHandlerAdapter {
         return true;
     }
 
-    private void bodyComplete(Incoming in) {
-        ByteBuf content = in.body;
-        in.body = null;
-        RequestBody body;
-        if (content == null) {
-            body = RequestBody.EMPTY;
-        } else if (in.bytes > HEAP_BODY_BYTES) {
-            body = new NettyBody(content);
-        } else {
-            body = RequestBody.of(ByteBufUtil.getBytes(content));
-            content.release();
-        }
-        Request head = in.head;
-        Request request = new Request(head.method(), head.target(), head.protocol(), head.headers(), body,
-                head.remoteAddress());
-        enqueue(new Exchange(request, in.headNanos, in.keepAlive, in.headMethod, null, null, in.reserved));
+    private void bodyComplete(IncomingRequest in) {
+        enqueue(new Exchange(in.complete(HEAP_BODY_BYTES), in.headNanos, in.keepAlive, in.headMethod, null, null,
+                in.reserved));
     }
 
     /**
@@ -530,7 +465,7 @@ final class Connection extends ChannelInboundHandlerAdapter {
 
     /** Sends 100 Continue to a client waiting for it once every earlier response went out before it. */
     private void continueIfInFront() {
-        Incoming in = incoming;
+        IncomingRequest in = incoming;
         if (in != null && in.continuePending && current == null && queue.isEmpty() && !closing) {
             in.continuePending = false;
             in.startNanos = in.lastReadNanos = System.nanoTime(); // the body's time starts now
@@ -692,7 +627,7 @@ final class Connection extends ChannelInboundHandlerAdapter {
     }
 
     /** A request body must keep coming: a part at least every body timeout, and the minimum rate after the grace. */
-    private void checkBody(Incoming in, long now) {
+    private void checkBody(IncomingRequest in, long now) {
         if (in.continuePending) {
             return; // the client waits for this side's 100 Continue
         }
