@@ -38,7 +38,9 @@ public final class Diagnostics {
         CHILD_EXITED("child.exited"),
         SERVER_DRAINING("server.draining"),
         PROXY_FAILED("proxy.failed"),
-        LIMIT_REACHED("limit.reached");
+        LIMIT_REACHED("limit.reached"),
+        LAMBDA_LOG("lambda.log"),
+        LAMBDA_ENVIRONMENT("lambda.environment");
 
         private final String id;
 

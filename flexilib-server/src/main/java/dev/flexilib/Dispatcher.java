@@ -5,6 +5,7 @@ import dev.flexilib.http.RequestHandler;
 import dev.flexilib.plugin.PluginFailure;
 import dev.flexilib.plugin.PluginOverloaded;
 import dev.flexilib.plugin.PluginSlot;
+import dev.flexilib.plugin.lambda.InvokeApi;
 import dev.flexilib.proxy.ProxyTarget;
 import dev.flexilib.routing.Route;
 import dev.flexilib.routing.Router;
@@ -44,6 +45,17 @@ final class Dispatcher implements RequestHandler {
 
     @Override
     public Runnable handle(Request request, Consumer<Handled> done) {
+        if (router.table().hasFunctions()) {
+            Optional<String> function = InvokeApi.functionName(request);
+            if (function.isPresent()) {
+                Optional<PluginSlot> slot = router.function(function.get());
+                if (slot.isEmpty()) {
+                    done.accept(Handled.of(InvokeApi.notFound(function.get())));
+                    return NOTHING;
+                }
+                return dispatch(slot.get(), request, done);
+            }
+        }
         Optional<Route> route = router.route(request);
         if (route.isEmpty()) {
             done.accept(Handled.of(NOT_FOUND));
@@ -54,7 +66,11 @@ final class Dispatcher implements RequestHandler {
             done.accept(Handled.of(UNAVAILABLE));
             return NOTHING;
         }
-        PluginSlot slot = pluginRoute.slot();
+        return dispatch(pluginRoute.slot(), request, done);
+    }
+
+    /** Runs {@code request} on the plugin's own threads; the slot was retained for it. */
+    private Runnable dispatch(PluginSlot slot, Request request, Consumer<Handled> done) {
         Call call = new Call(slot, request, done);
         try {
             slot.executor().execute(call);

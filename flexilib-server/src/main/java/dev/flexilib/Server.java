@@ -10,6 +10,7 @@ import dev.flexilib.config.ServerSettings;
 import dev.flexilib.http.HttpServer;
 import dev.flexilib.plugin.Plugins;
 import dev.flexilib.plugin.java.JavaHost;
+import dev.flexilib.plugin.lambda.LambdaHost;
 import dev.flexilib.plugin.natives.NativeHost;
 import dev.flexilib.routing.Route;
 import dev.flexilib.routing.RouteTable;
@@ -65,7 +66,8 @@ public final class Server implements AutoCloseable {
         warn(config, diagnostics);
         Plugins plugins = new Plugins(Map.of(
                 PluginSpec.Kind.NATIVE, new NativeHost(settings.workerThreads(), settings.preallocationBytes()),
-                PluginSpec.Kind.JAVA, new JavaHost(diagnostics, settings.javaConcurrency())),
+                PluginSpec.Kind.JAVA, new JavaHost(diagnostics, settings.javaConcurrency()),
+                PluginSpec.Kind.LAMBDA, new LambdaHost(diagnostics, settings.lambdaIdleTimeout())),
                 diagnostics, settings.reloadQuietPeriod());
         Router router = new Router(RouteTable.build(config, plugins, RouteTable.empty()));
         if (settings.preload()) {

@@ -15,16 +15,26 @@ public record PluginSpec(Kind kind, Path path, Optional<String> entryPoint) impl
         this(kind, path, Optional.empty());
     }
 
+    /** A Lambda function: its settings file, and its FunctionName (the Invoke API's name for it). */
+    public static PluginSpec lambda(Path settings, String functionName) {
+        return new PluginSpec(Kind.LAMBDA, settings, Optional.of(functionName));
+    }
+
     /** How the plugin is hosted; recognised from the form of the value. */
     public enum Kind {
         /** A shared library with FlexiLib's C ABI: every value that no other kind claims. */
         NATIVE,
         /** A JAR with a {@code dev.flexilib.api.Handler}: {@code plugin.jar} or {@code plugin.jar#com.example.Handler}. */
-        JAVA
+        JAVA,
+        /** An AWS Lambda function: {@code lambda:function.json}, its settings file. */
+        LAMBDA
     }
 
     @Override
     public String toString() {
+        if (kind == Kind.LAMBDA) {
+            return "lambda:" + path;
+        }
         return entryPoint.map(entry -> path + "#" + entry).orElse(path.toString());
     }
 }

@@ -122,6 +122,9 @@ public final class ProxyIni {
             error(line, "the route has no plugin: expected a plugin path after '='");
             return null;
         }
+        if (value.startsWith("lambda:")) {
+            return parseLambda(line, value.substring("lambda:".length()).strip());
+        }
         int hash = value.indexOf(".jar#");
         String file = hash >= 0 ? value.substring(0, hash + 4) : value;
         Optional<String> entryPoint = hash >= 0 ? Optional.of(value.substring(hash + 5)) : Optional.empty();
@@ -146,6 +149,37 @@ public final class ProxyIni {
             return null;
         }
         return new PluginSpec(kind, path, entryPoint);
+    }
+
+    /**
+     * {@code lambda:function.json}: the function's settings are read now, so that their
+     * errors stop start-up (or a reload) with the settings file's own line numbers.
+     */
+    private PluginSpec parseLambda(int line, String value) {
+        if (!value.endsWith(".json")) {
+            error(line, "'lambda:" + value + "' does not name a function's settings: expected lambda:FILE.json");
+            return null;
+        }
+        Path path;
+        try {
+            path = this.file.toAbsolutePath().getParent().resolve(value).normalize();
+        } catch (InvalidPathException e) {
+            error(line, "'" + value + "' is not a valid path: " + e.getReason());
+            return null;
+        }
+        if (!Files.exists(path)) {
+            warnings.add(new ConfigError(this.file, line, "function settings " + path
+                    + " do not exist yet; the route answers 500 until they appear"));
+            return PluginSpec.lambda(path, path.getFileName().toString().replaceFirst("\\.json$", ""));
+        }
+        try {
+            FunctionConfig function = FunctionConfig.read(path);
+            warnings.addAll(function.warnings());
+            return PluginSpec.lambda(path, function.name());
+        } catch (ConfigException e) {
+            errors.addAll(e.errors());
+            return null;
+        }
     }
 
     /** {@code http://host:port[/base]}, several separated by commas. */

@@ -40,6 +40,7 @@ import java.util.function.Function;
  *                                else 408 and close
  * @param minBodyRate             FLEXILIB_MIN_BODY_RATE: bytes per second a request body must average after its
  *                                first {@link #BODY_RATE_GRACE}; 0 turns the check off
+ * @param lambdaIdleTimeout       FLEXILIB_LAMBDA_IDLE_TIMEOUT_S: a Lambda execution environment idle this long stops
  */
 public record ServerSettings(
         int port,
@@ -62,7 +63,8 @@ public record ServerSettings(
         int maxHeaders,
         Duration headerTimeout,
         Duration bodyTimeout,
-        int minBodyRate) {
+        int minBodyRate,
+        Duration lambdaIdleTimeout) {
 
     public static final int DEFAULT_PORT = 8069;
 
@@ -105,7 +107,8 @@ public record ServerSettings(
                 r.integer("FLEXILIB_MAX_HEADERS", 256, 1, 100_000),
                 Duration.ofSeconds(r.integer("FLEXILIB_HEADER_TIMEOUT_S", 20, 1, 86_400)),
                 Duration.ofSeconds(r.integer("FLEXILIB_BODY_TIMEOUT_S", 20, 1, 86_400)),
-                r.integer("FLEXILIB_MIN_BODY_RATE", 240, 0, Integer.MAX_VALUE));
+                r.integer("FLEXILIB_MIN_BODY_RATE", 240, 0, Integer.MAX_VALUE),
+                Duration.ofSeconds(r.integer("FLEXILIB_LAMBDA_IDLE_TIMEOUT_S", 300, 1, 86_400)));
     }
 
     /**

@@ -184,7 +184,7 @@ public final class HttpServer implements AutoCloseable {
         }
     }
 
-    private static final class Initializer extends ChannelInitializer<SocketChannel> {
+    static final class Initializer extends ChannelInitializer<SocketChannel> {
 
         private final Connections shared;
         private final ChannelGroup connections;

@@ -26,6 +26,26 @@ record FileFingerprint(Object fileKey, long size, long modifiedNanos) {
         }
     }
 
+    /**
+     * What a directory tree looks like: its files' count and total size and the
+     * latest modification among them (a file replaced, added or removed anywhere in
+     * it changes one of those).
+     */
+    static FileFingerprint ofTree(Path directory) {
+        try (var files = Files.walk(directory)) {
+            long[] summary = new long[3];
+            files.forEach(file -> {
+                FileFingerprint print = of(file);
+                summary[0]++;
+                summary[1] += Math.max(0, print.size());
+                summary[2] = Math.max(summary[2], print.modifiedNanos());
+            });
+            return new FileFingerprint("tree of " + summary[0], summary[1], summary[2]);
+        } catch (IOException | java.io.UncheckedIOException e) {
+            return MISSING;
+        }
+    }
+
     boolean exists() {
         return size >= 0;
     }

@@ -14,10 +14,10 @@ final class Generation extends RefCounted {
     private final int number;
     private final Plugin plugin;
     private final Path copy;
-    private final FileFingerprint source;
+    private final SourcesFingerprint source;
     private final Diagnostics diagnostics;
 
-    Generation(int number, Plugin plugin, Path copy, FileFingerprint source, Diagnostics diagnostics) {
+    Generation(int number, Plugin plugin, Path copy, SourcesFingerprint source, Diagnostics diagnostics) {
         this.number = number;
         this.plugin = plugin;
         this.copy = copy;
@@ -33,7 +33,7 @@ final class Generation extends RefCounted {
         return plugin;
     }
 
-    FileFingerprint source() {
+    SourcesFingerprint source() {
         return source;
     }
 

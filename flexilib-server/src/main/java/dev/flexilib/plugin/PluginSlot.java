@@ -6,6 +6,10 @@ import dev.flexilib.Diagnostics.Event;
 import dev.flexilib.Request;
 import dev.flexilib.config.PluginSpec;
 import java.io.IOException;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Executor;
 
 /**
@@ -28,9 +32,10 @@ public final class PluginSlot extends RefCounted {
     private FailedLoad failure;
     private int generations;
     private boolean closed;
-    private AutoCloseable watch;
+    /** Guarded by this: the watches on the plugin's sources, by path. */
+    private final Map<Path, AutoCloseable> watches = new HashMap<>();
 
-    private record FailedLoad(FileFingerprint source, String message) {}
+    private record FailedLoad(SourcesFingerprint source, String message) {}
 
     PluginSlot(PluginSpec spec, PluginHost host, Plugins plugins, Diagnostics diagnostics) {
         this.spec = spec;
@@ -88,13 +93,14 @@ public final class PluginSlot extends RefCounted {
         if (current != null) {
             return current;
         }
-        FileFingerprint source = FileFingerprint.of(spec.path());
+        List<Path> sources = host.sources(spec);
+        SourcesFingerprint source = SourcesFingerprint.of(sources);
         if (failure != null && failure.source().equals(source)) {
             throw new PluginFailure("plugin " + spec + " is not loaded: " + failure.message());
         }
-        watchFile(source);
+        watch(sources, source);
         try {
-            current = build();
+            current = build(source);
             return current;
         } catch (PluginLoadException e) {
             failure = new FailedLoad(source, e.getMessage());
@@ -107,16 +113,18 @@ public final class PluginSlot extends RefCounted {
      * Starts watching before the first load, so that a change made while (or right
      * after) the file is copied is seen: fileChanged then compares fingerprints.
      */
-    private void watchFile(FileFingerprint source) {
-        if (watch != null) {
-            return;
-        }
-        try {
-            watch = plugins.watch(spec.path(), this::fileChanged);
-        } catch (IOException e) {
-            if (source.exists()) {
-                diagnostics.warn(Event.WATCH_FAILED, "cannot watch " + spec + " for changes: " + e
-                        + "; it will not be reloaded when it changes");
+    private void watch(List<Path> sources, SourcesFingerprint source) {
+        for (Path path : sources) {
+            if (watches.containsKey(path)) {
+                continue;
+            }
+            try {
+                watches.put(path, plugins.watch(path, this::fileChanged));
+            } catch (IOException e) {
+                if (source.exists()) {
+                    diagnostics.warn(Event.WATCH_FAILED, "cannot watch " + path + " (of " + spec + ") for changes: "
+                            + e + "; it will not be reloaded when that changes");
+                }
             }
         }
     }
@@ -127,7 +135,9 @@ public final class PluginSlot extends RefCounted {
         if (closed || old == null) {
             return;
         }
-        FileFingerprint source = FileFingerprint.of(spec.path());
+        List<Path> sources = host.sources(spec);
+        SourcesFingerprint source = SourcesFingerprint.of(sources);
+        watch(sources, source); // the settings may name other code now
         if (source.equals(old.source()) || (failure != null && failure.source().equals(source))) {
             return;
         }
@@ -136,7 +146,7 @@ public final class PluginSlot extends RefCounted {
             return;
         }
         try {
-            Generation next = build();
+            Generation next = build(source);
             current = next;
             diagnostics.info(Event.GENERATION_SWAPPED, spec + ": generation " + next.number()
                     + " serves new requests, generation " + old.number() + " drains");
@@ -148,7 +158,7 @@ public final class PluginSlot extends RefCounted {
         }
     }
 
-    private Generation build() throws PluginLoadException {
+    private Generation build(SourcesFingerprint source) throws PluginLoadException {
         PrivateCopies.Copy copy = plugins.copies().copy(spec.path());
         Plugin plugin;
         try {
@@ -160,19 +170,20 @@ public final class PluginSlot extends RefCounted {
         failure = null;
         int number = ++generations;
         diagnostics.info(Event.PLUGIN_LOADED, spec + ": generation " + number + " loaded from " + copy.path());
-        return new Generation(number, plugin, copy.path(), copy.source(), diagnostics);
+        return new Generation(number, plugin, copy.path(), source, diagnostics);
     }
 
     @Override
     protected synchronized void closed() {
         closed = true;
-        try {
-            if (watch != null) {
+        for (AutoCloseable watch : watches.values()) {
+            try {
                 watch.close();
+            } catch (Exception ignored) {
+                // removing a listener from a map does not fail
             }
-        } catch (Exception ignored) {
-            // removing a listener from a map does not fail
         }
+        watches.clear();
         if (current != null) {
             current.release();
             current = null;

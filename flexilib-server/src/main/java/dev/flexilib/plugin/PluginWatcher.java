@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.ClosedWatchServiceException;
 import java.nio.file.FileSystems;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardWatchEventKinds;
 import java.nio.file.WatchEvent;
@@ -22,7 +23,7 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Tells plugin slots that their file changed. It watches the file's directory,
+ * Tells plugin slots that their file (or directory) changed. It watches the file's directory,
  * not the file, because a rename into place or a compiler's output replaces the
  * file itself; and it waits until the file has been quiet for the quiet period,
  * so that a half-written file is not loaded.
@@ -55,7 +56,8 @@ final class PluginWatcher implements AutoCloseable {
      * Throws if the file's directory cannot be watched (for example, it does not exist yet).
      */
     AutoCloseable watch(Path file, Runnable onChange) throws IOException {
-        Path directory = file.getParent();
+        // a directory (a Lambda function's code) is watched itself: a change of an entry in it is its change
+        Path directory = Files.isDirectory(file) ? file : file.getParent();
         synchronized (directories) {
             if (!directories.containsValue(directory)) {
                 try {
@@ -83,10 +85,11 @@ final class PluginWatcher implements AutoCloseable {
                 }
                 for (WatchEvent<?> event : key.pollEvents()) {
                     if (event.kind() == StandardWatchEventKinds.OVERFLOW) {
-                        listeners.keySet().stream().filter(file -> file.getParent().equals(directory))
-                                .forEach(this::changed);
+                        listeners.keySet().stream().filter(file -> directory.equals(file.getParent())
+                                        || file.equals(directory)).forEach(this::changed);
                     } else if (directory != null) {
                         changed(directory.resolve((Path) event.context()));
+                        changed(directory);
                     }
                 }
                 key.reset();

@@ -10,6 +10,7 @@ import dev.flexilib.plugin.Plugins;
 import dev.flexilib.proxy.UpstreamGroup;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -23,11 +24,18 @@ public final class RouteTable {
     private final List<Route> routes;
     private final Map<PluginSpec, PluginSlot> slots;
     private final Map<ProxySpec, UpstreamGroup> upstreams;
+    /** The Lambda functions' slots by FunctionName, for the Invoke API. */
+    private final Map<String, PluginSlot> functions = new HashMap<>();
 
     private RouteTable(List<Route> routes, Map<PluginSpec, PluginSlot> slots, Map<ProxySpec, UpstreamGroup> upstreams) {
         this.routes = List.copyOf(routes);
         this.slots = slots;
         this.upstreams = upstreams;
+        slots.forEach((spec, slot) -> {
+            if (spec.kind() == PluginSpec.Kind.LAMBDA) {
+                functions.putIfAbsent(spec.entryPoint().orElseThrow(), slot);
+            }
+        });
     }
 
     /** A table with no routes: every request answers 404. */
@@ -52,6 +60,16 @@ public final class RouteTable {
             });
         }
         return new RouteTable(routes, slots, upstreams);
+    }
+
+    /** Whether some route is a Lambda function: then the Invoke API is served too. */
+    public boolean hasFunctions() {
+        return !functions.isEmpty();
+    }
+
+    /** The slot of the Lambda function named {@code name}, if a route has one. */
+    public Optional<PluginSlot> function(String name) {
+        return Optional.ofNullable(functions.get(name));
     }
 
     private static PluginSlot reuseOrCreate(PluginSpec plugin, Plugins plugins, RouteTable previous) {

@@ -1,6 +1,7 @@
 package dev.flexilib.routing;
 
 import dev.flexilib.Request;
+import dev.flexilib.plugin.PluginSlot;
 import java.util.Optional;
 
 /**
@@ -30,6 +31,16 @@ public final class Router {
                 return route;
             }
             // the slot closed after a newer table replaced ours: that table is published already
+        }
+    }
+
+    /** The slot of the Lambda function {@code name}, retained for the request as {@link #route} does. */
+    public Optional<PluginSlot> function(String name) {
+        while (true) {
+            Optional<PluginSlot> slot = table.function(name);
+            if (slot.isEmpty() || slot.get().tryRetain()) {
+                return slot;
+            }
         }
     }
 

@@ -1,0 +1,337 @@
+package dev.flexilib.plugin.lambda;
+
+import dev.flexilib.Handled;
+import dev.flexilib.Response;
+import dev.flexilib.http.LocalListeners;
+import dev.flexilib.plugin.lambda.Outcome.Cause;
+import dev.flexilib.plugin.lambda.Outcome.Failure;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/**
+ * One execution environment of a function, as Lambda has them: a process of the
+ * function's runtime, talking to its own Runtime API listener, that handles one
+ * invocation at a time. It is ready once its runtime first asks for work
+ * ({@code GET /next}) and stays warm between invocations. An invocation that runs
+ * past the function's timeout, or a runtime that exits or outgrows MemorySize,
+ * ends it; the pool starts another when one is needed.
+ */
+final class Environment {
+    enum State { STARTING, IDLE, BUSY, STOPPED }
+
+    /** How long an ended invocation waits for the runtime's output that is still in the pipes. */
+    private static final long OUTPUT_WAIT_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
+
+    private final int number;
+    private final Function function;
+    private final long startNanos = System.nanoTime();
+    private final CompletableFuture<Optional<Failure>> ready = new CompletableFuture<>();
+    private Process process;
+    private LocalListeners.Listener listener;
+
+    // guarded by this
+    private State state = State.STARTING;
+    private Invocation current;
+    /** The invocation last handed to the runtime (its /next answered); kept after it ended, until the next. */
+    private Invocation handedOut;
+    private Consumer<Handled> waitingForNext;
+    private byte[] initError;
+    private String initErrorType;
+    private long initNanos;
+    private boolean initReported;
+    private String stopReason;
+    private long peakRssKb;
+    private volatile long idleSinceNanos = System.nanoTime();
+
+    private Environment(int number, Function function) {
+        this.number = number;
+        this.function = function;
+    }
+
+    /** Starts an environment: its Runtime API listener, then its runtime's process. */
+    static Environment start(int number, Function function) throws IOException, InterruptedException {
+        Environment environment = new Environment(number, function);
+        LocalListeners.Listener listener = function.host().listeners().open(new RuntimeApi(environment));
+        environment.listener = listener;
+        try {
+            environment.process = function.host().launcher().start(function, listener.port());
+        } catch (IOException | RuntimeException e) {
+            listener.close();
+            throw e;
+        }
+        environment.process.onExit().thenRun(environment::exited);
+        environment.pump(environment.process.getInputStream());
+        environment.pump(environment.process.getErrorStream());
+        return environment;
+    }
+
+    int number() {
+        return number;
+    }
+
+    long pid() {
+        return process.pid();
+    }
+
+    /** Completes once the runtime asked for its first invocation (empty), or failed to start (the failure). */
+    CompletableFuture<Optional<Failure>> ready() {
+        return ready;
+    }
+
+    synchronized State state() {
+        return state;
+    }
+
+    long idleSinceNanos() {
+        return idleSinceNanos;
+    }
+
+    synchronized long initMillis() {
+        return TimeUnit.NANOSECONDS.toMillis(initNanos);
+    }
+
+    // --- what the pool asks
+
+    /** Hands {@code invocation} to the runtime (now, if it is waiting for one) and starts its timeout. */
+    void invoke(Invocation invocation) {
+        Consumer<Handled> waiting;
+        synchronized (this) {
+            if (state != State.IDLE) {
+                invocation.complete(Failure.platform("Runtime.Unknown", invocation.requestId,
+                        "the execution environment is " + state.name().toLowerCase(), Cause.EXIT));
+                return;
+            }
+            state = State.BUSY;
+            current = invocation;
+            waiting = waitingForNext;
+            waitingForNext = null;
+            if (waiting != null) {
+                handedOut = invocation;
+            }
+        }
+        function.log().start(invocation);
+        var timeout = function.host().timers().schedule(() -> timedOut(invocation),
+                function.config().timeout().toMillis(), TimeUnit.MILLISECONDS);
+        invocation.outcome().whenComplete((outcome, error) -> {
+            timeout.cancel(false);
+            finished(invocation, outcome);
+            invocation.reported(outcome);
+        });
+        if (waiting != null) {
+            waiting.accept(Handled.of(RuntimeApi.event(invocation, function)));
+        }
+    }
+
+    private void timedOut(Invocation invocation) {
+        if (!invocation.done() && markStopped("its invocation " + invocation.requestId + " timed out")) {
+            invocation.complete(Failure.platform("Sandbox.Timedout", invocation.requestId, "Task timed out after "
+                    + function.config().timeout().toSeconds() + ".00 seconds", Cause.TIMEOUT));
+            kill();
+        }
+    }
+
+    /** After each invocation: the END and REPORT lines; the environment is idle again if it still runs. */
+    private void finished(Invocation invocation, Outcome outcome) {
+        awaitOutput();
+        long init;
+        synchronized (this) {
+            init = initReported ? -1 : initNanos;
+            initReported = true;
+            peakRssKb = Math.max(peakRssKb, Memory.peakKb(process.pid()));
+            if (current == invocation) {
+                current = null;
+                if (state == State.BUSY) {
+                    state = State.IDLE;
+                }
+            }
+        }
+        idleSinceNanos = System.nanoTime();
+        function.log().end(invocation, outcome, init, peakRssKb);
+        function.pool().released(this);
+    }
+
+    /** Stops the process (and what it started); the pool forgets the environment once it exited. */
+    void stop(String why) {
+        if (markStopped(why)) {
+            kill();
+        }
+    }
+
+    /**
+     * Marks the environment stopped before its process is killed, so that the
+     * invocation it fails meanwhile does not make it idle again.
+     */
+    private synchronized boolean markStopped(String why) {
+        if (state == State.STOPPED) {
+            return false;
+        }
+        stopReason = why;
+        state = State.STOPPED;
+        return true;
+    }
+
+    private void kill() {
+        process.descendants().forEach(ProcessHandle::destroyForcibly);
+        process.destroyForcibly();
+    }
+
+    /** Checks the runtime's memory against MemorySize; an environment over it is stopped, as Lambda stops it. */
+    void checkMemory() {
+        long rss = Memory.treeKb(process.toHandle());
+        Invocation running;
+        synchronized (this) {
+            peakRssKb = Math.max(peakRssKb, rss);
+            running = state == State.BUSY ? current : null;
+        }
+        if (rss > function.config().memoryMb() * 1024L && markStopped("it used " + rss / 1024
+                + " MB, more than its MemorySize of " + function.config().memoryMb() + " MB")) {
+            if (running != null) {
+                running.complete(Failure.platform("Runtime.OutOfMemory", running.requestId,
+                        "Runtime exited with error: signal: killed", Cause.EXIT));
+            }
+            kill();
+        }
+    }
+
+    private void exited() {
+        Invocation running;
+        String why;
+        byte[] init;
+        String initType;
+        synchronized (this) {
+            running = state == State.BUSY ? current : null;
+            why = stopReason;
+            state = State.STOPPED;
+            init = initError;
+            initType = initErrorType;
+            if (waitingForNext != null) {
+                waitingForNext = null; // its connection goes with the listener
+            }
+        }
+        closeListener();
+        String status = exitStatus();
+        if (!ready.isDone()) {
+            ready.complete(Optional.of(init != null ? new Failure(init, initType, Cause.INIT)
+                    : Failure.platform("Runtime.ExitError", null, "Runtime exited with error: " + status, Cause.INIT)));
+        }
+        if (running != null) {
+            running.complete(Failure.platform("Runtime.ExitError", running.requestId,
+                    "Runtime exited with error: " + status, Cause.EXIT));
+        }
+        function.log().environment(this, why != null ? "stopped: " + why : "its runtime exited (" + status + ")");
+        function.pool().gone(this);
+    }
+
+    private String exitStatus() {
+        int code = process.exitValue();
+        return code > 128 ? "signal: " + Signals.name(code - 128) : "exit status " + code;
+    }
+
+    private void closeListener() {
+        listener.close();
+    }
+
+    /**
+     * Gives the log readers a moment to take what the runtime wrote before it answered,
+     * so that its lines come before END and in the invocation's log tail: they are in
+     * the pipes already, and reading them takes microseconds.
+     */
+    private void awaitOutput() {
+        long deadline = System.nanoTime() + OUTPUT_WAIT_NANOS;
+        try {
+            while ((process.getInputStream().available() > 0 || process.getErrorStream().available() > 0)
+                    && System.nanoTime() - deadline < 0) {
+                Thread.onSpinWait();
+                Thread.yield();
+            }
+        } catch (IOException e) {
+            // the process is gone, and its output with it
+        }
+    }
+
+    /** Reads one of the runtime's output streams line by line into the function's log. */
+    private void pump(InputStream stream) {
+        Thread.ofVirtual().name("flexilib-lambda-log-" + function.config().name() + "-" + number).start(() -> {
+            try (BufferedReader lines = new BufferedReader(new InputStreamReader(stream, StandardCharsets.UTF_8))) {
+                for (String line = lines.readLine(); line != null; line = lines.readLine()) {
+                    Invocation running;
+                    synchronized (this) {
+                        // a runtime waiting for work printed this during the invocation it last had
+                        running = current != null ? current : handedOut;
+                    }
+                    function.log().output(running, line);
+                }
+            } catch (IOException e) {
+                // the process is gone
+            }
+        });
+    }
+
+    // --- what the runtime asks, through its Runtime API
+
+    /** {@code GET /next}: answers now with the waiting invocation, or later, when one comes. */
+    synchronized Optional<Response> next(Consumer<Handled> later) {
+        if (state == State.STARTING) {
+            state = State.IDLE;
+            initNanos = System.nanoTime() - startNanos;
+            idleSinceNanos = System.nanoTime();
+            ready.complete(Optional.empty());
+        }
+        if (state == State.BUSY && current != null) {
+            handedOut = current; // a runtime that asks again gets the same event, as Lambda answers it
+            return Optional.of(RuntimeApi.event(current, function));
+        }
+        waitingForNext = later;
+        return Optional.empty();
+    }
+
+    /** The runtime gave up waiting for work (its connection closed). */
+    synchronized void stopWaiting(Consumer<Handled> waiting) {
+        if (waitingForNext == waiting) {
+            waitingForNext = null;
+        }
+    }
+
+    /** Whether {@code requestId} is the invocation the runtime holds now. */
+    synchronized boolean isCurrent(String requestId) {
+        return handedOut != null && handedOut.requestId.equals(requestId);
+    }
+
+    /** {@code /response} or {@code /error} for the current invocation; false if it had ended already. */
+    boolean answer(String requestId, Outcome outcome) {
+        Invocation invocation;
+        synchronized (this) {
+            if (!isCurrent(requestId)) {
+                return false;
+            }
+            invocation = handedOut;
+        }
+        return invocation.complete(outcome);
+    }
+
+    /** {@code /init/error}: allowed only before the runtime first asked for work. */
+    synchronized boolean initFailed(String errorType, byte[] error) {
+        if (state != State.STARTING) {
+            return false;
+        }
+        initErrorType = errorType;
+        initError = error;
+        return true;
+    }
+
+    synchronized String stateName() {
+        return switch (state) {
+            case STARTING -> "Started";
+            case BUSY -> "Running";
+            case IDLE -> handedOut != null && handedOut.done() ? "RuntimeResponseSentState" : "Ready";
+            case STOPPED -> "Stopped";
+        };
+    }
+}

@@ -1,0 +1,173 @@
+package dev.flexilib.plugin.lambda;
+
+import dev.flexilib.Diagnostics;
+import dev.flexilib.config.ConfigException;
+import dev.flexilib.config.FunctionConfig;
+import dev.flexilib.config.PluginSpec;
+import dev.flexilib.http.LocalListeners;
+import dev.flexilib.plugin.Plugin;
+import dev.flexilib.plugin.PluginHost;
+import dev.flexilib.plugin.PluginLoadException;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executor;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Hosts AWS Lambda functions ({@code lambda:function.json} routes): each
+ * generation is a {@link Function} with its own task root and execution
+ * environments. Requests wait for their invocations on virtual threads. The
+ * host owns what the environments share: the loopback listeners of their
+ * Runtime APIs, the thread that starts their processes, and one timer thread
+ * for invocation timeouts, the memory limit and stopping idle environments.
+ */
+public final class LambdaHost implements PluginHost {
+    private static final long SWEEP_MILLIS = 250;
+
+    private final Diagnostics diagnostics;
+    private final Duration idleTimeout;
+    private final ExecutorService threads = Executors.newThreadPerTaskExecutor(
+            Thread.ofVirtual().name("flexilib-lambda-", 0).factory());
+    private final List<Function> functions = new CopyOnWriteArrayList<>();
+    private final AtomicInteger generations = new AtomicInteger();
+    /** What the environments share, made when the first function loads: a server without one has none of it. */
+    private Shared shared;
+
+    private record Shared(Path scratch, LocalListeners listeners, Launcher launcher, ScheduledExecutorService timers) {}
+
+    /** {@code idleTimeout}: an execution environment idle this long is stopped. */
+    public LambdaHost(Diagnostics diagnostics, Duration idleTimeout) {
+        this.diagnostics = diagnostics;
+        this.idleTimeout = idleTimeout;
+    }
+
+    private synchronized Shared shared() {
+        if (shared == null) {
+            Path scratch;
+            try {
+                scratch = Files.createTempDirectory("flexilib-lambda-" + ProcessHandle.current().pid() + "-");
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot create a directory for Lambda task roots", e);
+            }
+            ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor(
+                    Thread.ofPlatform().name("flexilib-lambda-timer").daemon().factory());
+            timers.scheduleWithFixedDelay(this::sweep, SWEEP_MILLIS, SWEEP_MILLIS, TimeUnit.MILLISECONDS);
+            shared = new Shared(scratch, new LocalListeners(RuntimeApi.MAX_RESPONSE_BYTES + 1024 * 1024, diagnostics),
+                    new Launcher(javaRuntime(), scratch), timers);
+        }
+        return shared;
+    }
+
+    /**
+     * Where the build put AWS's Java runtime interface client and its libraries:
+     * {@code lambda-java-runtime/} beside the server's JAR (or its classes directory).
+     */
+    private static Path javaRuntime() {
+        try {
+            Path code = Path.of(LambdaHost.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+            return code.getParent().resolve("lambda-java-runtime");
+        } catch (URISyntaxException | RuntimeException e) {
+            return Path.of("lambda-java-runtime");
+        }
+    }
+
+    Diagnostics diagnostics() {
+        return diagnostics;
+    }
+
+    LocalListeners listeners() {
+        return shared().listeners();
+    }
+
+    Launcher launcher() {
+        return shared().launcher();
+    }
+
+    ScheduledExecutorService timers() {
+        return shared().timers();
+    }
+
+    /**
+     * Reads the function's settings, copies its code into a task root of this
+     * generation's own and starts its first execution environment: a function
+     * whose runtime does not initialise is not published, so a broken new version
+     * leaves the old one serving.
+     */
+    @Override
+    public Plugin load(PluginSpec spec, Path copy) throws PluginLoadException {
+        FunctionConfig config;
+        try {
+            config = FunctionConfig.read(spec.path());
+        } catch (ConfigException e) {
+            throw new PluginLoadException(e.getMessage(), e);
+        }
+        Path taskRoot = shared().scratch().resolve(config.name() + "-" + generations.incrementAndGet());
+        CodeCopy.prepare(config.code(), taskRoot);
+        Function function = new Function(config, this, taskRoot);
+        functions.add(function);
+        try {
+            function.warmUp();
+        } catch (EnvironmentPool.InitFailed e) {
+            function.close();
+            throw new PluginLoadException("the function's runtime did not initialise: " + e.getMessage(), e);
+        }
+        return function;
+    }
+
+    /** The settings file, and the code it names (a new build of the code makes a new generation). */
+    @Override
+    public List<Path> sources(PluginSpec spec) {
+        try {
+            return List.of(spec.path(), FunctionConfig.read(spec.path()).code());
+        } catch (ConfigException e) {
+            return List.of(spec.path()); // its load reports the errors
+        }
+    }
+
+    void unloaded(Function function) {
+        functions.remove(function);
+        CodeCopy.delete(function.taskRoot());
+    }
+
+    @Override
+    public Executor executor() {
+        return threads;
+    }
+
+    /** The memory limit of busy environments, and the idle timeout of idle ones. */
+    private void sweep() {
+        long idleSince = System.nanoTime() - idleTimeout.toNanos();
+        for (Function function : functions) {
+            for (Environment environment : function.pool().environments()) {
+                if (environment.state() == Environment.State.BUSY) {
+                    environment.checkMemory();
+                }
+            }
+            function.pool().stopIdle(idleSince);
+        }
+    }
+
+    @Override
+    public void close() {
+        functions.forEach(Function::close);
+        threads.shutdownNow();
+        synchronized (this) {
+            if (shared != null) {
+                shared.timers().shutdownNow();
+                shared.launcher().close();
+                shared.listeners().close();
+                CodeCopy.delete(shared.scratch());
+            }
+        }
+    }
+}
