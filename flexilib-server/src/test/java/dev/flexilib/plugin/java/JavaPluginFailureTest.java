@@ -1,11 +1,12 @@
 package dev.flexilib.plugin.java;
 
+import dev.flexilib.JarBuilder;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.flexilib.Diagnostics.Event;
 import dev.flexilib.Diagnostics.Report;
 import dev.flexilib.TestServer;
-import dev.flexilib.plugin.java.JarBuilder.Jar;
+import dev.flexilib.JarBuilder.Jar;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.util.Arrays;

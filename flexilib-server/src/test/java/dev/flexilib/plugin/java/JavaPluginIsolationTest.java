@@ -1,9 +1,10 @@
 package dev.flexilib.plugin.java;
 
+import dev.flexilib.JarBuilder;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.flexilib.TestServer;
-import dev.flexilib.plugin.java.JarBuilder.Jar;
+import dev.flexilib.JarBuilder.Jar;
 import java.nio.file.Path;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;

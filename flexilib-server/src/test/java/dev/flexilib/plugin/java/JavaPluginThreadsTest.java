@@ -1,5 +1,6 @@
 package dev.flexilib.plugin.java;
 
+import dev.flexilib.JarBuilder;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.flexilib.Diagnostics.Event;

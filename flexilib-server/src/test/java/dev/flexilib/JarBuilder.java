@@ -1,4 +1,4 @@
-package dev.flexilib.plugin.java;
+package dev.flexilib;
 
 import dev.flexilib.api.Handler;
 import java.io.ByteArrayOutputStream;
@@ -38,7 +38,7 @@ import javax.tools.ToolProvider;
  * each distinct version once and writes the resulting {@link Jar} as often as
  * it needs, varying only resources where the classes stay the same.
  */
-final class JarBuilder {
+public final class JarBuilder {
     private static final JavaCompiler JAVAC = ToolProvider.getSystemJavaCompiler();
     private static final String SERVICES = "META-INF/services/" + Handler.class.getName();
 
@@ -48,30 +48,30 @@ final class JarBuilder {
 
     private JarBuilder() {}
 
-    static JarBuilder plugin() {
+    public static JarBuilder plugin() {
         return new JarBuilder();
     }
 
     /** Adds the compilation unit of top-level class {@code className} (e.g. {@code "com.example.Hello"}). */
-    JarBuilder source(String className, String code) {
+    public JarBuilder source(String className, String code) {
         sources.put(className, code);
         return this;
     }
 
     /** Lists these classes in {@code META-INF/services/dev.flexilib.api.Handler}, in this order. */
-    JarBuilder service(String... classNames) {
+    public JarBuilder service(String... classNames) {
         handlers.addAll(List.of(classNames));
         return this;
     }
 
     /** Compiles against {@code jar} too (the API is always on the class path); its classes are not packed. */
-    JarBuilder classpath(Path jar) {
+    public JarBuilder classpath(Path jar) {
         classpath.add(jar);
         return this;
     }
 
     /** Compiles the sources; throws with javac's diagnostics if they do not compile. */
-    Jar build() {
+    public Jar build() {
         Path work = null;
         try {
             work = Files.createTempDirectory("jarbuilder-");
@@ -148,26 +148,26 @@ final class JarBuilder {
     }
 
     /** A built plugin JAR, held in memory: entry names to contents, in order. */
-    record Jar(Map<String, byte[]> entries) {
-        Jar {
+    public record Jar(Map<String, byte[]> entries) {
+        public Jar {
             entries = Collections.unmodifiableMap(new LinkedHashMap<>(entries));
         }
 
         /** The same classes with one more (or a replaced) entry, e.g. a resource that differs per version. */
-        Jar with(String name, String text) {
+        public Jar with(String name, String text) {
             Map<String, byte[]> more = new LinkedHashMap<>(entries);
             more.put(name, text.getBytes(StandardCharsets.UTF_8));
             return new Jar(more);
         }
 
         /** These entries and those of {@code library}, as a plugin bundles a library it uses. */
-        Jar bundling(Jar library) {
+        public Jar bundling(Jar library) {
             Map<String, byte[]> more = new LinkedHashMap<>(entries);
             library.entries.forEach(more::putIfAbsent);
             return new Jar(more);
         }
 
-        byte[] bytes() {
+        public byte[] bytes() {
             Manifest manifest = new Manifest();
             manifest.getMainAttributes().put(Attributes.Name.MANIFEST_VERSION, "1.0");
             ByteArrayOutputStream bytes = new ByteArrayOutputStream();
@@ -184,13 +184,13 @@ final class JarBuilder {
         }
 
         /** Truncates and rewrites {@code file} (the same inode), or creates it. */
-        Path writeInPlace(Path file) throws IOException {
+        public Path writeInPlace(Path file) throws IOException {
             return Files.write(file, bytes(), StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
                     StandardOpenOption.WRITE);
         }
 
         /** Writes beside {@code file}, then renames into place: readers see the old or the new file, whole. */
-        Path moveIntoPlace(Path file) throws IOException {
+        public Path moveIntoPlace(Path file) throws IOException {
             Path aside = Files.write(file.resolveSibling(file.getFileName() + ".tmp"), bytes());
             return Files.move(aside, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         }
