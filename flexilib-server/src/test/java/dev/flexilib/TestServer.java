@@ -149,6 +149,19 @@ public final class TestServer implements AutoCloseable {
         }
     }
 
+    /** Waits until at least {@code count} events of this kind whose message matches have been reported. */
+    public synchronized void awaitEvents(Event event, Predicate<String> message, long count) throws InterruptedException {
+        long deadline = System.nanoTime() + TIMEOUT.toNanos();
+        while (countEvents(event, message) < count) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                throw new AssertionError(count + " " + event.id() + " events expected within " + TIMEOUT + "; reports: "
+                        + reports);
+            }
+            TimeUnit.NANOSECONDS.timedWait(this, left);
+        }
+    }
+
     /** How many events of this kind whose message matches have been reported. */
     public long countEvents(Event event, Predicate<String> message) {
         return reports.stream().filter(r -> r.event() == event && message.test(r.message())).count();

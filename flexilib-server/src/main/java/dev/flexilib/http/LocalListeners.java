@@ -81,10 +81,11 @@ public final class LocalListeners implements AutoCloseable {
                 return ((InetSocketAddress) channel.localAddress()).getPort();
             }
 
+            /** Does not wait: it may be called on the listeners' own event loop. */
             @Override
             public void close() {
-                channel.close().awaitUninterruptibly();
-                accepted.close().awaitUninterruptibly();
+                channel.close();
+                accepted.close();
             }
         };
     }

@@ -5,11 +5,7 @@ import dev.flexilib.Response;
 import dev.flexilib.http.LocalListeners;
 import dev.flexilib.plugin.lambda.Outcome.Cause;
 import dev.flexilib.plugin.lambda.Outcome.Failure;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -26,8 +22,6 @@ import java.util.function.Consumer;
 final class Environment {
     enum State { STARTING, IDLE, BUSY, STOPPED }
 
-    /** How long an ended invocation waits for the runtime's output that is still in the pipes. */
-    private static final long OUTPUT_WAIT_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
 
     private final int number;
     private final Function function;
@@ -35,6 +29,7 @@ final class Environment {
     private final CompletableFuture<Optional<Failure>> ready = new CompletableFuture<>();
     private Process process;
     private LocalListeners.Listener listener;
+    private RuntimeOutput output;
 
     // guarded by this
     private State state = State.STARTING;
@@ -61,14 +56,16 @@ final class Environment {
         LocalListeners.Listener listener = function.host().listeners().open(new RuntimeApi(environment));
         environment.listener = listener;
         try {
-            environment.process = function.host().launcher().start(function, listener.port());
+            environment.output = new RuntimeOutput(function.host().outputFile(function, number));
+            environment.process = function.host().launcher().start(function, listener.port(), environment.output.file());
         } catch (IOException | RuntimeException e) {
             listener.close();
+            if (environment.output != null) {
+                environment.output.close();
+            }
             throw e;
         }
         environment.process.onExit().thenRun(environment::exited);
-        environment.pump(environment.process.getInputStream());
-        environment.pump(environment.process.getErrorStream());
         return environment;
     }
 
@@ -139,7 +136,7 @@ final class Environment {
 
     /** After each invocation: the END and REPORT lines; the environment is idle again if it still runs. */
     private void finished(Invocation invocation, Outcome outcome) {
-        awaitOutput();
+        readOutput(true);
         long init;
         synchronized (this) {
             init = initReported ? -1 : initNanos;
@@ -216,6 +213,8 @@ final class Environment {
             }
         }
         closeListener();
+        readOutput(true);
+        output.close();
         String status = exitStatus();
         if (!ready.isDone()) {
             ready.complete(Optional.of(init != null ? new Failure(init, initType, Cause.INIT)
@@ -239,39 +238,16 @@ final class Environment {
     }
 
     /**
-     * Gives the log readers a moment to take what the runtime wrote before it answered,
-     * so that its lines come before END and in the invocation's log tail: they are in
-     * the pipes already, and reading them takes microseconds.
+     * Logs what the runtime printed since the last look, each line with the request id
+     * of the invocation it printed it during (a runtime waiting for work printed it
+     * during the invocation it last had); {@code all}: a line without its newline too.
      */
-    private void awaitOutput() {
-        long deadline = System.nanoTime() + OUTPUT_WAIT_NANOS;
-        try {
-            while ((process.getInputStream().available() > 0 || process.getErrorStream().available() > 0)
-                    && System.nanoTime() - deadline < 0) {
-                Thread.onSpinWait();
-                Thread.yield();
-            }
-        } catch (IOException e) {
-            // the process is gone, and its output with it
+    void readOutput(boolean all) {
+        Invocation running;
+        synchronized (this) {
+            running = current != null ? current : handedOut;
         }
-    }
-
-    /** Reads one of the runtime's output streams line by line into the function's log. */
-    private void pump(InputStream stream) {
-        Thread.ofVirtual().name("flexilib-lambda-log-" + function.config().name() + "-" + number).start(() -> {
-            try (BufferedReader lines = new BufferedReader(new InputStreamReader(stream, StandardCharsets.UTF_8))) {
-                for (String line = lines.readLine(); line != null; line = lines.readLine()) {
-                    Invocation running;
-                    synchronized (this) {
-                        // a runtime waiting for work printed this during the invocation it last had
-                        running = current != null ? current : handedOut;
-                    }
-                    function.log().output(running, line);
-                }
-            } catch (IOException e) {
-                // the process is gone
-            }
-        });
+        output.read(line -> function.log().output(running, line), all);
     }
 
     // --- what the runtime asks, through its Runtime API
@@ -314,6 +290,16 @@ final class Environment {
             invocation = handedOut;
         }
         return invocation.complete(outcome);
+    }
+
+    /** Whether {@code requestId}'s response was refused for its size (its error then follows from the runtime). */
+    boolean refusedAsTooLarge(String requestId) {
+        Invocation invocation;
+        synchronized (this) {
+            invocation = isCurrent(requestId) ? handedOut : null;
+        }
+        return invocation != null && invocation.outcome().getNow(null) instanceof Failure failure
+                && failure.cause() == Cause.RESPONSE_TOO_LARGE;
     }
 
     /** {@code /init/error}: allowed only before the runtime first asked for work. */

@@ -62,7 +62,7 @@ public final class LambdaHost implements PluginHost {
             ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor(
                     Thread.ofPlatform().name("flexilib-lambda-timer").daemon().factory());
             timers.scheduleWithFixedDelay(this::sweep, SWEEP_MILLIS, SWEEP_MILLIS, TimeUnit.MILLISECONDS);
-            shared = new Shared(scratch, new LocalListeners(RuntimeApi.MAX_RESPONSE_BYTES + 1024 * 1024, diagnostics),
+            shared = new Shared(scratch, new LocalListeners(RuntimeApi.MAX_READ_BYTES, diagnostics),
                     new Launcher(javaRuntime(), scratch), timers);
         }
         return shared;
@@ -95,6 +95,11 @@ public final class LambdaHost implements PluginHost {
 
     ScheduledExecutorService timers() {
         return shared().timers();
+    }
+
+    /** Where execution environment {@code number} of {@code function} writes its output. */
+    Path outputFile(Function function, int number) {
+        return shared().scratch().resolve(function.taskRoot().getFileName() + "-" + number + ".log");
     }
 
     /**
@@ -144,7 +149,7 @@ public final class LambdaHost implements PluginHost {
         return threads;
     }
 
-    /** The memory limit of busy environments, and the idle timeout of idle ones. */
+    /** The memory limit of busy environments, the idle timeout of idle ones, and what their runtimes printed. */
     private void sweep() {
         long idleSince = System.nanoTime() - idleTimeout.toNanos();
         for (Function function : functions) {
@@ -152,6 +157,7 @@ public final class LambdaHost implements PluginHost {
                 if (environment.state() == Environment.State.BUSY) {
                     environment.checkMemory();
                 }
+                environment.readOutput(false);
             }
             function.pool().stopIdle(idleSince);
         }

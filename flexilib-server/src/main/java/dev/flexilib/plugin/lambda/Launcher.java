@@ -52,14 +52,17 @@ final class Launcher implements AutoCloseable {
         this.scratch = scratch;
     }
 
-    Process start(Function function, int runtimeApiPort) throws IOException, InterruptedException {
+    /** Starts the runtime, its stdout and stderr appended to {@code output}. */
+    Process start(Function function, int runtimeApiPort, Path output) throws IOException, InterruptedException {
         FunctionConfig config = function.config();
         List<String> command = new ArrayList<>();
         if (setpriv) {
             command.addAll(List.of("/usr/bin/setpriv", "--pdeathsig", "KILL", "--"));
         }
         command.addAll(config.java() ? java(config) : bootstrap(function.taskRoot()));
-        ProcessBuilder builder = new ProcessBuilder(command).directory(function.taskRoot().toFile());
+        ProcessBuilder builder = new ProcessBuilder(command).directory(function.taskRoot().toFile())
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(output.toFile()))
+                .redirectError(ProcessBuilder.Redirect.appendTo(output.toFile()));
         Map<String, String> environment = builder.environment();
         Map<String, String> mine = Map.copyOf(environment);
         environment.clear();
@@ -99,6 +102,7 @@ final class Launcher implements AutoCloseable {
                 "-XX:MaxMetaspaceSize=" + Math.max(64, memory / 10) + "m",
                 "-XX:ReservedCodeCacheSize=" + Math.max(16, memory / 20) + "m",
                 "-Djava.net.preferIPv4Stack=true", "-Duser.timezone=UTC", "-XX:+ErrorFileToStderr",
+                "--enable-native-access=ALL-UNNAMED",
                 "-D" + JNI_PROPERTY + "=" + jni(),
                 "-cp", javaRuntime.resolve("*").toString(), RIC_MAIN, config.handler());
     }

@@ -29,6 +29,12 @@ import java.util.regex.Pattern;
 final class RuntimeApi implements RequestHandler {
     /** The largest response a function may give: 6 MiB and 100 bytes, as Lambda counts it. */
     static final int MAX_RESPONSE_BYTES = 6 * 1024 * 1024 + 100;
+    /**
+     * The largest response read at all, to answer it with Lambda's 413: larger ones are
+     * refused by the connection (a plain 413), which AWS's runtime clients report as
+     * the invocation's error as well.
+     */
+    static final int MAX_READ_BYTES = 16 * 1024 * 1024;
 
     private static final String PREFIX = "/2018-06-01/runtime/";
     private static final Pattern ANSWER = Pattern.compile("invocation/([^/]*)/(response|error)");
@@ -86,6 +92,9 @@ final class RuntimeApi implements RequestHandler {
         }
         String state = environment.stateName();
         Outcome outcome = response ? result(request, requestId) : failure(request);
+        if (!response && environment.refusedAsTooLarge(requestId)) {
+            return ACCEPTED; // AWS's runtime clients report a 413 as the invocation's error: it has one already
+        }
         if (!environment.answer(requestId, outcome)) {
             return transition(state, response ? "InvocationResponse" : "InvocationErrorResponse");
         }
