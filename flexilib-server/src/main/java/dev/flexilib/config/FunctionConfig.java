@@ -89,7 +89,8 @@ public record FunctionConfig(Path file, String name, String runtime, String hand
             if (runtime != null && !RUNTIMES.contains(runtime)) {
                 error("Runtime", "runtime '" + runtime + "' is not one flexilib runs: expected provided, "
                         + "provided.al2, provided.al2023 (a bootstrap, in any language) or java8.al2, java11, java17, "
-                        + "java21, java25");
+                        + "java21, java25; other languages run on provided, with their runtime interface client "
+                        + "started by the bootstrap");
             }
             String name = text("FunctionName", file.getFileName().toString().replaceFirst("\\.json$", ""));
             if (!NAME.matcher(name).matches()) {
