@@ -10,7 +10,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import org.assertj.core.api.Assertions;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -26,19 +25,6 @@ import org.junit.jupiter.api.io.TempDir;
  * event too large; settings with errors.
  */
 class CustomRuntimeTest {
-    /** The loop every test bootstrap runs; {@code $1} is what it does with each event. */
-    private static final String LOOP = """
-            #!/bin/sh
-            API="http://$AWS_LAMBDA_RUNTIME_API/2018-06-01/runtime"
-            next() {
-              curl -sS -D headers -o event "$API/invocation/next"
-              ID=$(sed -n 's/^[Ll]ambda-[Rr]untime-[Aa]ws-[Rr]equest-[Ii]d: *\\([^\\r]*\\).*/\\1/p' headers)
-            }
-            post() { # post PATH BODY: prints the status
-              curl -sS -o /dev/null -w '%{http_code}' -X POST -H 'Content-Type: application/json' --data-binary "$2" "$API/$1"
-            }
-            """;
-
     @TempDir
     static Path dir;
     static TestServer server;
@@ -93,17 +79,12 @@ class CustomRuntimeTest {
     }
 
     private static void bootstrap(String name, int memory, String body) throws Exception {
-        Path code = Files.createDirectories(dir.resolve(name));
-        Path bootstrap = Files.writeString(code.resolve("bootstrap"), LOOP + body);
-        Files.setPosixFilePermissions(bootstrap, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Bootstraps.write(dir.resolve(name), body);
         settings(name, memory);
     }
 
     private static void settings(String name, int memory) throws Exception {
-        Files.writeString(dir.resolve(name + ".json"), """
-                {"FunctionName": "%s", "Runtime": "provided.al2023", "Handler": "h", "CodeUri": "%s",
-                 "MemorySize": %d, "Timeout": 5}
-                """.formatted(name, name, memory));
+        Bootstraps.settings(dir, name, "\"MemorySize\": " + memory + ", \"Timeout\": 5");
     }
 
     @Test
