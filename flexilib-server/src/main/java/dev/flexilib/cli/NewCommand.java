@@ -29,15 +29,15 @@ import picocli.CommandLine.TypeConversionException;
  * on the class path, with each {@code {{placeholder}}} replaced.
  */
 @Command(name = "new", mixinStandardHelpOptions = true,
-        description = "Creates a plugin project DIR/NAME that builds with one command (mvn for java, make for c) "
-                + "and serves as-is once routed in proxy.ini.")
+        description = "Creates a plugin project DIR/NAME that builds with one command (mvn for java and lambda-java, "
+                + "make for c) and serves as-is once routed in proxy.ini.")
 final class NewCommand implements Callable<Integer> {
     /** The plugin API a Java project compiles against: this server's. */
     static final String API_VERSION = "0.1.0-SNAPSHOT";
     private static final Pattern VALID_NAME = Pattern.compile("[A-Za-z][A-Za-z0-9_-]*");
 
     enum Kind {
-        JAVA("Java"), C("C");
+        JAVA("Java plugin"), C("C plugin"), LAMBDA_JAVA("Java Lambda function");
 
         final String label;
 
@@ -46,7 +46,8 @@ final class NewCommand implements Callable<Integer> {
         }
     }
 
-    @Parameters(index = "0", paramLabel = "KIND", converter = KindConverter.class, description = "java or c")
+    @Parameters(index = "0", paramLabel = "KIND", converter = KindConverter.class,
+            description = "java, c or lambda-java")
     Kind kind;
 
     @Parameters(index = "1", paramLabel = "NAME", description = "letters, digits, '-' and '_', starting with a letter; "
@@ -86,7 +87,7 @@ final class NewCommand implements Callable<Integer> {
     }
 
     private int write(Path project, Map<String, String> values, PrintWriter out, PrintWriter err) {
-        out.println("Created a " + kind.label + " plugin project in " + project + ":");
+        out.println("Created a " + kind.label + " project in " + project + ":");
         for (Template template : templates(values)) {
             Path file = project.resolve(template.path());
             try {
@@ -106,7 +107,11 @@ final class NewCommand implements Callable<Integer> {
     private Map<String, String> placeholders(Path project) {
         String className = className(name);
         String packageName = "plugins." + packageSegment(name);
-        Path plugin = kind == Kind.JAVA ? Path.of("target", name + ".jar") : Path.of("build", "lib" + name + ".so");
+        Path plugin = switch (kind) {
+            case JAVA -> Path.of("target", name + ".jar");
+            case C -> Path.of("build", "lib" + name + ".so");
+            case LAMBDA_JAVA -> Path.of(name + ".json");
+        };
         return Map.of(
                 "name", name,
                 "class", className,
@@ -130,6 +135,11 @@ final class NewCommand implements Callable<Integer> {
                     new Template("plugin.c", name + ".c"),
                     new Template("flexilib.h", "flexilib.h"),
                     new Template("Makefile", "Makefile"),
+                    new Template("README.md", "README.md"));
+            case LAMBDA_JAVA -> List.of(
+                    new Template("pom.xml", "pom.xml"),
+                    new Template("Handler.java", values.get("source")),
+                    new Template("function.json", name + ".json"),
                     new Template("README.md", "README.md"));
         };
     }
@@ -179,7 +189,9 @@ final class NewCommand implements Callable<Integer> {
             return switch (value) {
                 case "java" -> Kind.JAVA;
                 case "c" -> Kind.C;
-                default -> throw new TypeConversionException("expected 'java' or 'c', found '" + value + "'");
+                case "lambda-java" -> Kind.LAMBDA_JAVA;
+                default -> throw new TypeConversionException("expected 'java', 'c' or 'lambda-java', found '" + value
+                        + "'");
             };
         }
     }

@@ -139,6 +139,55 @@ class NewCommandTest {
     }
 
     @Test
+    void aJavaLambdaFunctionServesAsLambdaWouldRunIt() throws Exception {
+        Run run = create("lambda-java", "greeter");
+        Path project = dir.resolve("greeter");
+
+        assertThat(routeLine(run, "greeter")).isEqualTo("/greeter = lambda:" + project.resolve("greeter.json"));
+        assertThat(run.out()).contains("aws lambda invoke --endpoint-url http://localhost:8069 --function-name greeter");
+        assertThat(names(project)).containsExactlyInAnyOrder("pom.xml", "src", "greeter.json", "README.md");
+        assertNoPlaceholderLeft(project);
+        Map<String, String> pinned = pluginVersions(xml(project.resolve("pom.xml")));
+        assertThat(pinned).containsKeys("maven-compiler-plugin", "maven-shade-plugin");
+        assertThat(pluginVersions(xml(TestServer.repo().resolve("pom.xml")))).containsAllEntriesOf(pinned);
+
+        // as the pom's shade plugin packs it: the function's classes, and its libraries (lib/ in Lambda's layout)
+        Path events = jarOf(com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent.class);
+        Path classes = Files.createDirectories(project.resolve("target/classes"));
+        compile(project.resolve("src/main/java"), classes, "21",
+                jarOf(com.amazonaws.services.lambda.runtime.Context.class), events);
+        try (JarOutputStream jar = new JarOutputStream(Files.newOutputStream(project.resolve("target/greeter.jar")))) {
+            addTree(jar, classes);
+            jar.putNextEntry(new JarEntry("lib/" + events.getFileName()));
+            jar.write(Files.readAllBytes(events));
+            jar.closeEntry();
+        }
+
+        try (TestServer server = TestServer.withConfig(dir, "/greeter = lambda:greeter/greeter.json\n")) {
+            HttpResponse<String> response = server.get("/greeter/x");
+            assertThat(response.statusCode()).isEqualTo(200);
+            assertThat(response.body()).isEqualTo("Hello from greeter at /greeter/x\n");
+        }
+    }
+
+    private static Path jarOf(Class<?> type) throws Exception {
+        return Path.of(type.getProtectionDomain().getCodeSource().getLocation().toURI());
+    }
+
+    private static void compile(Path sources, Path classes, String release, Path... classpath) throws Exception {
+        JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
+        StringWriter messages = new StringWriter();
+        try (StandardJavaFileManager files = javac.getStandardFileManager(null, null, UTF_8)) {
+            List<String> options = List.of("--release", release, "-d", classes.toString(), "--class-path",
+                    java.util.Arrays.stream(classpath).map(Path::toString).collect(java.util.stream.Collectors
+                            .joining(java.io.File.pathSeparator)));
+            boolean compiled = javac.getTask(messages, files, null, options, null,
+                    files.getJavaFileObjectsFromPaths(regularFiles(sources))).call();
+            assertThat(compiled).as("javac: %s", messages).isTrue();
+        }
+    }
+
+    @Test
     void theCHeaderIsTheExamplesHeader() throws Exception {
         try (InputStream scaffold = NewCommand.class.getResourceAsStream("/scaffold/c/flexilib.h")) {
             assertThat(scaffold).isNotNull();
@@ -164,7 +213,7 @@ class NewCommandTest {
         }
         Run unknown = flexilib("new", "rust", "x", "--dir", dir.toString());
         assertThat(unknown.status()).isEqualTo(2);
-        assertThat(unknown.err()).contains("expected 'java' or 'c'");
+        assertThat(unknown.err()).contains("expected 'java', 'c' or 'lambda-java'");
         assertThat(names(dir)).containsExactly("taken");
     }
 
