@@ -41,11 +41,6 @@ import software.amazon.awssdk.services.lambda.model.TooManyRequestsException;
  * C custom runtime of the examples.
  */
 class InvokeApiTest {
-    // FLEXILIB BUG, exposed by every test here that completes an invocation (all but the unknown function's):
-    // Environment.awaitOutput calls available() on the runtime's stdout and stderr, whose monitor the log pump
-    // holds while it blocks reading them, so the thread answering the runtime's /response or /error waits until
-    // the runtime prints again: the invocation never ends, and neither does anything else on that Runtime API
-    // event loop. These tests pass once awaitOutput no longer touches the streams the pumps read.
     /** A runtime's loop: each event goes to the function's own lines, which answer it by {@code respond} or {@code fail}. */
     private static final String RUNTIME = """
             #!/bin/sh
