@@ -112,15 +112,16 @@ final class Environment {
             if (waiting != null) {
                 handedOut = invocation;
             }
+            // before the runtime can see the invocation (its next /next may come at once): its end is always noticed
+            var timeout = function.host().timers().schedule(() -> timedOut(invocation),
+                    function.config().timeout().toMillis(), TimeUnit.MILLISECONDS);
+            invocation.outcome().whenComplete((outcome, error) -> {
+                timeout.cancel(false);
+                finished(invocation, outcome);
+                invocation.reported(outcome);
+            });
         }
         function.log().start(invocation);
-        var timeout = function.host().timers().schedule(() -> timedOut(invocation),
-                function.config().timeout().toMillis(), TimeUnit.MILLISECONDS);
-        invocation.outcome().whenComplete((outcome, error) -> {
-            timeout.cancel(false);
-            finished(invocation, outcome);
-            invocation.reported(outcome);
-        });
         if (waiting != null) {
             waiting.accept(Handled.of(RuntimeApi.event(invocation, function)));
         }
@@ -140,8 +141,10 @@ final class Environment {
         long init;
         synchronized (this) {
             init = initReported ? -1 : initNanos;
+            if (!initReported) {
+                peakRssKb = Math.max(peakRssKb, Memory.peakKb(process.pid())); // later ones: the sweep's samples
+            }
             initReported = true;
-            peakRssKb = Math.max(peakRssKb, Memory.peakKb(process.pid()));
             if (current == invocation) {
                 current = null;
                 if (state == State.BUSY) {
@@ -179,9 +182,17 @@ final class Environment {
         process.destroyForcibly();
     }
 
+    /** Notes the runtime's peak resident set, for the next REPORT line. */
+    void samplePeak() {
+        long peak = Memory.peakKb(process.pid());
+        synchronized (this) {
+            peakRssKb = Math.max(peakRssKb, peak);
+        }
+    }
+
     /** Checks the runtime's memory against MemorySize; an environment over it is stopped, as Lambda stops it. */
     void checkMemory() {
-        long rss = Memory.treeKb(process.toHandle());
+        long rss = Memory.treeKb(process.pid());
         Invocation running;
         synchronized (this) {
             peakRssKb = Math.max(peakRssKb, rss);
@@ -260,7 +271,7 @@ final class Environment {
             idleSinceNanos = System.nanoTime();
             ready.complete(Optional.empty());
         }
-        if (state == State.BUSY && current != null) {
+        if (state == State.BUSY && current != null && !current.done()) {
             handedOut = current; // a runtime that asks again gets the same event, as Lambda answers it
             return Optional.of(RuntimeApi.event(current, function));
         }

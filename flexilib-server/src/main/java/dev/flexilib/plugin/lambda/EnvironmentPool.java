@@ -88,7 +88,8 @@ final class EnvironmentPool {
         }
         Optional<Failure> failure = awaitInit(environment);
         if (failure.isPresent()) {
-            environment.stop("its initialisation failed");
+            environment.stop("its initialisation failed: " + new String(failure.get().payload(),
+                    java.nio.charset.StandardCharsets.UTF_8));
             throw new InitFailed(failure.get());
         }
         function.log().environment(environment, "is ready: its runtime initialised in "

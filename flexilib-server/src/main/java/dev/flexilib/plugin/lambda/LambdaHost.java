@@ -157,6 +157,7 @@ public final class LambdaHost implements PluginHost {
                 if (environment.state() == Environment.State.BUSY) {
                     environment.checkMemory();
                 }
+                environment.samplePeak();
                 environment.readOutput(false);
             }
             function.pool().stopIdle(idleSince);

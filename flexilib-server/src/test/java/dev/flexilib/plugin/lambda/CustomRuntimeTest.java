@@ -10,6 +10,11 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.assertj.core.api.Assertions;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -96,6 +101,28 @@ class CustomRuntimeTest {
         assertThat(hello.body()).isEqualTo("Hello from a C custom runtime at /c/world!");
         assertThat(failed.statusCode()).isEqualTo(500);
         assertThat(failed.body()).isEqualTo("{\"message\":\"Internal Server Error\"}");
+    }
+
+    @Test
+    void aBusyFunctionHandsEachEventOutOnceAndEveryRequestIsAnswered() throws Exception {
+        // a fast runtime asks for its next event the moment its answer is taken: each must still come once
+        List<Future<Integer>> clients = new ArrayList<>();
+        try (ExecutorService threads = Executors.newFixedThreadPool(8)) {
+            for (int client = 0; client < 8; client++) {
+                clients.add(threads.submit(() -> {
+                    int ok = 0;
+                    for (int i = 0; i < 250; i++) {
+                        ok += server.get("/c/busy").statusCode() == 200 ? 1 : 0;
+                    }
+                    return ok;
+                }));
+            }
+            for (Future<Integer> client : clients) {
+                assertThat(client.get()).isEqualTo(250);
+            }
+        }
+        assertThat(server.countEvents(Event.LAMBDA_LOG, line -> line.startsWith("hello-c")
+                && (line.contains("InvalidStateTransition") || line.contains("Runtime.ExitError")))).isZero();
     }
 
     @Test

@@ -1,0 +1,171 @@
+#!/usr/bin/env bash
+# The Lambda benchmark: warm Lambda routes (the Java example on AWS's runtime client, and the C
+# custom runtime) against the native hello plugin on the same flexilib and against nginx's
+# `return 200`, with wrk on loopback; then the Java example's cold start.
+#
+#   bench/lambda.sh                # ROUNDS=3 DURATION=5s CONNECTIONS=32 STARTS=3
+#
+# What it reports, as markdown on stdout:
+#   - latency at one connection (one request at a time): p50 and p99 per route, and the warm
+#     overhead of an invocation = the Lambda route's p50 minus the native plugin's p50 (both
+#     go through the same HTTP path; the C runtime does next to nothing itself, so its figure
+#     is what flexilib adds: the API Gateway event, the Runtime API round trip, the mapping back);
+#   - req/s at CONNECTIONS connections (each function may run that many environments), with
+#     errors, and the ratios to the native plugin and to nginx, rounds alternating;
+#   - cold start: launch of a fresh flexilib to the first 200 from the Java example, and the
+#     Init Duration of its REPORT line, STARTS times.
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+ROUNDS=${ROUNDS:-3}
+DURATION=${DURATION:-5s}
+CONNECTIONS=${CONNECTIONS:-32}
+STARTS=${STARTS:-3}
+work=$(mktemp -d /tmp/flexilib-lambda-bench.XXXXXX)
+pids=()
+
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+}
+trap cleanup EXIT INT TERM
+
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+await_200() {  # URL NAME
+  for _ in $(seq 1 600); do
+    [ "$(curl -s -o /dev/null -w '%{http_code}' "$1" || true)" = 200 ] && return 0
+    sleep 0.1
+  done
+  echo "bench: $2 did not answer 200 at $1; logs are in $work" >&2
+  exit 1
+}
+
+for tool in nginx wrk curl python3; do
+  command -v "$tool" >/dev/null || { echo "bench: $tool is missing (bench/run.sh installs nginx and wrk)" >&2; exit 1; }
+done
+for built in flexilib-server/target/flexilib-server.jar examples/lambda/java-hello/target/lambda-java-hello.jar \
+             examples/lambda/c-hello/build/bootstrap examples/native/build/libhello.so; do
+  [ -e "$root/$built" ] || "$root/bin/build"
+done
+
+# the examples' functions, allowed as many environments as wrk has connections
+sed "s/\"Timeout\"/\"ReservedConcurrentExecutions\": $CONNECTIONS, \"Timeout\"/; s#\"CodeUri\": \"#\"CodeUri\": \"$root/examples/lambda/#" \
+  "$root/examples/lambda/hello-java.json" > "$work/java.json"
+sed "s/\"Timeout\"/\"ReservedConcurrentExecutions\": $CONNECTIONS, \"Timeout\"/; s#\"CodeUri\": \"#\"CodeUri\": \"$root/examples/lambda/#" \
+  "$root/examples/lambda/hello-c.json" > "$work/c.json"
+cat > "$work/proxy.ini" <<INI
+/hello = $root/examples/native/build/libhello.so
+/lambda/java = lambda:java.json
+/lambda/c = lambda:c.json
+INI
+
+nginx_port=$(free_port); flexi=$(free_port)
+cat > "$work/nginx.conf" <<CONF
+worker_processes auto;
+daemon off;
+pid $work/nginx.pid;
+error_log $work/nginx-error.log;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  server { listen 127.0.0.1:$nginx_port; keepalive_requests 1000000;
+           location / { default_type text/plain; return 200 "Hello, World!"; } }
+}
+CONF
+nginx -c "$work/nginx.conf" -p "$work" 2>"$work/nginx.stderr" & pids+=($!)
+PORT=$flexi LISTEN_ADDRESS=127.0.0.1 "$root/bin/flexilib" --config "$work/proxy.ini" >/dev/null 2>"$work/flexilib.stderr" &
+pids+=($!)
+await_200 "http://127.0.0.1:$nginx_port/" nginx
+for path in /hello /lambda/java /lambda/c; do await_200 "http://127.0.0.1:$flexi$path" "flexilib $path"; done
+
+run() {  # PORT PATH CONNECTIONS -> "req/s p50ms p99ms errors"
+  wrk -t1 -c"$3" -d"$DURATION" --latency "http://127.0.0.1:$1$2" > "$work/wrk.out"
+  awk 'function ms(v,  u) { u=v; gsub(/[0-9.]/, "", u); gsub(/[a-z]/, "", v);
+                            return (u == "us") ? v/1000 : (u == "s") ? v*1000 : v }
+       /Requests\/sec/ {rps=$2}
+       /^ +50%/ {p50=ms($2)}
+       /^ +99%/ {p99=ms($2)}
+       /Non-2xx|Socket errors/ {n=split($0, f, /[^0-9]+/); for (i=1;i<=n;i++) e+=f[i]}
+       END {printf "%.0f %.3f %.3f %d\n", rps, p50, p99, e}' "$work/wrk.out"
+}
+
+median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
+
+routes=("nginx $nginx_port /" "native $flexi /hello" "lambda-c $flexi /lambda/c" "lambda-java $flexi /lambda/java")
+echo "bench: warming up (each route, ${CONNECTIONS} connections, 10 s: every environment starts, the JIT compiles)" >&2
+for route in "${routes[@]}"; do
+  set -- $route
+  wrk -t1 -c"$CONNECTIONS" -d10s "http://127.0.0.1:$2$3" > /dev/null
+done
+for conns in 1 "$CONNECTIONS"; do
+  for route in "${routes[@]}"; do : > "$work/${route%% *}-$conns.rounds"; done
+  for round in $(seq 1 "$ROUNDS"); do
+    for route in "${routes[@]}"; do
+      set -- $route
+      run "$2" "$3" "$conns" | tee -a "$work/$1-$conns.rounds" | sed "s/^/bench: c$conns round $round $1: /" >&2
+    done
+  done
+done
+
+field() {  # NAME CONNS FIELD(1..4) -> median over the rounds
+  cut -d' ' -f"$3" "$work/$1-$2.rounds" | median
+}
+
+echo "### Lambda routes, $(date -u '+%F %H:%M') UTC"
+echo
+echo "$(nproc) cores · wrk -t1 -d$DURATION, $ROUNDS rounds per row after a 10 s warm-up, routes alternating within each round."
+echo "Java example: examples/lambda/hello-java.json (java21 on AWS's runtime interface client); C: examples/lambda/hello-c.json"
+echo "(provided.al2023); both with ReservedConcurrentExecutions $CONNECTIONS. Native: the hello plugin on the same server."
+echo
+echo "One connection (a request at a time):"
+echo
+echo "| route | p50 ms | p99 ms | warm overhead vs the native plugin, p50 | p99 |"
+echo "| --- | ---: | ---: | ---: | ---: |"
+native50=$(field native 1 2); native99=$(field native 1 3)
+for name in nginx native lambda-c lambda-java; do
+  p50=$(field "$name" 1 2); p99=$(field "$name" 1 3)
+  if [[ $name == lambda-* ]]; then
+    printf '| %s | %.3f | %.3f | %.3f ms | %.3f ms |\n' "$name" "$p50" "$p99" \
+      "$(echo "$p50 $native50" | awk '{print $1-$2}')" "$(echo "$p99 $native99" | awk '{print $1-$2}')"
+  else
+    printf '| %s | %.3f | %.3f | | |\n' "$name" "$p50" "$p99"
+  fi
+done
+echo
+echo "$CONNECTIONS connections:"
+echo
+echo "| route | req/s | p50 ms | p99 ms | errors | ratio to native | ratio to nginx |"
+echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"
+native_rps=$(field native "$CONNECTIONS" 1); nginx_rps=$(field nginx "$CONNECTIONS" 1)
+for name in nginx native lambda-c lambda-java; do
+  rps=$(field "$name" "$CONNECTIONS" 1)
+  printf '| %s | %.0f | %.3f | %.3f | %s | %.2f | %.2f |\n' "$name" "$rps" "$(field "$name" "$CONNECTIONS" 2)" \
+    "$(field "$name" "$CONNECTIONS" 3)" "$(awk '{s+=$4} END {print s}' "$work/$name-$CONNECTIONS.rounds")" \
+    "$(echo "$rps $native_rps" | awk '{print $1/$2}')" "$(echo "$rps $nginx_rps" | awk '{print $1/$2}')"
+done
+
+cleanup
+pids=()
+echo
+echo "Cold start of the Java example: a fresh flexilib, then its first request to /lambda/java ($STARTS starts):"
+echo
+echo "| start | launch → first 200 ms | first request ms | Init Duration (REPORT) ms |"
+echo "| ---: | ---: | ---: | ---: |"
+for start in $(seq 1 "$STARTS"); do
+  port=$(free_port)
+  begin=$(date +%s%N)
+  PORT=$port LISTEN_ADDRESS=127.0.0.1 "$root/bin/flexilib" --config "$work/proxy.ini" >/dev/null 2>"$work/cold-$start.stderr" &
+  pid=$!
+  pids=("$pid")
+  until grep -q "server.started" "$work/cold-$start.stderr" 2>/dev/null; do sleep 0.01; done
+  first=$(curl -s -o /dev/null -w '%{time_total}' "http://127.0.0.1:$port/lambda/java")
+  done_at=$(date +%s%N)
+  init=$(grep -m1 -o 'Init Duration: [0-9.]*' "$work/cold-$start.stderr" | grep -o '[0-9.]*$' || echo "?")
+  printf '| %d | %.0f | %.0f | %s |\n' "$start" "$(( (done_at - begin) / 1000000 ))" \
+    "$(echo "$first" | awk '{print $1*1000}')" "$init"
+  kill "$pid"; wait "$pid" 2>/dev/null || true
+  pids=()
+done
+echo "bench: configs, logs and the last wrk output are in $work" >&2
