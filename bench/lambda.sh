@@ -50,12 +50,14 @@ for built in flexilib-server/target/flexilib-server.jar examples/lambda/java-hel
   [ -e "$root/$built" ] || "$root/bin/build"
 done
 
-# the examples' functions, allowed as many environments as wrk has connections
+# the examples' functions, allowed as many environments as wrk has connections; their settings in a
+# directory of their own: flexilib watches it, and the logs written beside would wake the watcher
+mkdir -p "$work/functions"
 sed "s/\"Timeout\"/\"ReservedConcurrentExecutions\": $CONNECTIONS, \"Timeout\"/; s#\"CodeUri\": \"#\"CodeUri\": \"$root/examples/lambda/#" \
-  "$root/examples/lambda/hello-java.json" > "$work/java.json"
+  "$root/examples/lambda/hello-java.json" > "$work/functions/java.json"
 sed "s/\"Timeout\"/\"ReservedConcurrentExecutions\": $CONNECTIONS, \"Timeout\"/; s#\"CodeUri\": \"#\"CodeUri\": \"$root/examples/lambda/#" \
-  "$root/examples/lambda/hello-c.json" > "$work/c.json"
-cat > "$work/proxy.ini" <<INI
+  "$root/examples/lambda/hello-c.json" > "$work/functions/c.json"
+cat > "$work/functions/proxy.ini" <<INI
 /hello = $root/examples/native/build/libhello.so
 /lambda/java = lambda:java.json
 /lambda/c = lambda:c.json
@@ -75,7 +77,7 @@ http {
 }
 CONF
 nginx -c "$work/nginx.conf" -p "$work" 2>"$work/nginx.stderr" & pids+=($!)
-PORT=$flexi LISTEN_ADDRESS=127.0.0.1 "$root/bin/flexilib" --config "$work/proxy.ini" >/dev/null 2>"$work/flexilib.stderr" &
+PORT=$flexi LISTEN_ADDRESS=127.0.0.1 "$root/bin/flexilib" --config "$work/functions/proxy.ini" >/dev/null 2>"$work/flexilib.stderr" &
 pids+=($!)
 await_200 "http://127.0.0.1:$nginx_port/" nginx
 for path in /hello /lambda/java /lambda/c; do await_200 "http://127.0.0.1:$flexi$path" "flexilib $path"; done
@@ -156,7 +158,7 @@ echo "| ---: | ---: | ---: | ---: |"
 for start in $(seq 1 "$STARTS"); do
   port=$(free_port)
   begin=$(date +%s%N)
-  PORT=$port LISTEN_ADDRESS=127.0.0.1 "$root/bin/flexilib" --config "$work/proxy.ini" >/dev/null 2>"$work/cold-$start.stderr" &
+  PORT=$port LISTEN_ADDRESS=127.0.0.1 "$root/bin/flexilib" --config "$work/functions/proxy.ini" >/dev/null 2>"$work/cold-$start.stderr" &
   pid=$!
   pids=("$pid")
   until grep -q "server.started" "$work/cold-$start.stderr" 2>/dev/null; do sleep 0.01; done

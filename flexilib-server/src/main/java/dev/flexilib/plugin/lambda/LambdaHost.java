@@ -117,7 +117,7 @@ public final class LambdaHost implements PluginHost {
             throw new PluginLoadException(e.getMessage(), e);
         }
         Path taskRoot = shared().scratch().resolve(config.name() + "-" + generations.incrementAndGet());
-        CodeCopy.prepare(config.code(), taskRoot);
+        CodeCopy.prepare(config.code(), taskRoot, config.java());
         Function function = new Function(config, this, taskRoot);
         functions.add(function);
         try {

@@ -59,7 +59,7 @@ final class Launcher implements AutoCloseable {
         if (setpriv) {
             command.addAll(List.of("/usr/bin/setpriv", "--pdeathsig", "KILL", "--"));
         }
-        command.addAll(config.java() ? java(config) : bootstrap(function.taskRoot()));
+        command.addAll(config.java() ? java(config, function.taskRoot()) : bootstrap(function.taskRoot()));
         ProcessBuilder builder = new ProcessBuilder(command).directory(function.taskRoot().toFile())
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(output.toFile()))
                 .redirectError(ProcessBuilder.Redirect.appendTo(output.toFile()));
@@ -94,7 +94,7 @@ final class Launcher implements AutoCloseable {
         return List.of(bootstrap.toString());
     }
 
-    private List<String> java(FunctionConfig config) throws IOException {
+    private List<String> java(FunctionConfig config, Path taskRoot) throws IOException {
         int memory = config.memoryMb();
         return List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-XX:+TieredCompilation", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xshare:auto",
@@ -104,7 +104,24 @@ final class Launcher implements AutoCloseable {
                 "-Djava.net.preferIPv4Stack=true", "-Duser.timezone=UTC", "-XX:+ErrorFileToStderr",
                 "--enable-native-access=ALL-UNNAMED",
                 "-D" + JNI_PROPERTY + "=" + jni(),
-                "-cp", javaRuntime.resolve("*").toString(), RIC_MAIN, config.handler());
+                "-cp", classPath(taskRoot), RIC_MAIN, config.handler());
+    }
+
+    /**
+     * The runtime client, then the function's archive and its libraries, if its code
+     * was one (the client finds a directory's classes and {@code lib/} itself, in its
+     * working directory, as Lambda's does in {@code /var/task}).
+     */
+    private String classPath(Path taskRoot) {
+        List<String> path = new ArrayList<>(List.of(javaRuntime.resolve("*").toString()));
+        Path archive = taskRoot.resolve(CodeCopy.JAVA_ARCHIVE);
+        if (Files.isRegularFile(archive)) {
+            path.add(archive.toString());
+            if (Files.isDirectory(taskRoot.resolve("lib"))) {
+                path.add(taskRoot.resolve("lib").resolve("*").toString());
+            }
+        }
+        return String.join(java.io.File.pathSeparator, path);
     }
 
     /**
