@@ -49,6 +49,12 @@ public record FunctionConfig(Path file, String name, String runtime, String hand
             "[\\p{javaJavaIdentifierStart}][\\p{javaJavaIdentifierPart}.$]*(::[\\p{javaJavaIdentifierStart}][\\p{javaJavaIdentifierPart}]*)?");
     private static final Set<String> RUNTIMES = Set.of("provided", "provided.al2", "provided.al2023",
             "java8", "java8.al2", "java11", "java17", "java21", "java25");
+    /** Lambda sets these itself and refuses a function that sets them. */
+    private static final Set<String> RESERVED = Set.of("AWS_DEFAULT_REGION", "AWS_REGION", "AWS_EXECUTION_ENV",
+            "AWS_LAMBDA_FUNCTION_NAME", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "AWS_LAMBDA_FUNCTION_VERSION",
+            "AWS_LAMBDA_INITIALIZATION_TYPE", "AWS_LAMBDA_LOG_GROUP_NAME", "AWS_LAMBDA_LOG_STREAM_NAME",
+            "AWS_ACCESS_KEY", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
+            "AWS_LAMBDA_RUNTIME_API", "LAMBDA_TASK_ROOT", "LAMBDA_RUNTIME_DIR");
     private static final Set<String> SETTINGS = Set.of("FunctionName", "Runtime", "Handler", "CodeUri", "Timeout",
             "MemorySize", "Environment", "PayloadFormatVersion", "ReservedConcurrentExecutions");
     /** Lambda and SAM settings that say nothing a local run can act on: reported, not refused. */
@@ -212,6 +218,8 @@ public record FunctionConfig(Path file, String name, String runtime, String hand
                 if (!VARIABLE.matcher(entry.getKey()).matches()) {
                     error("Environment", "'" + entry.getKey() + "' is not a Lambda environment variable name: a "
                             + "letter, then letters, digits or '_'");
+                } else if (RESERVED.contains(entry.getKey())) {
+                    error("Environment", entry.getKey() + " is reserved: Lambda sets it itself");
                 } else if (entry.getValue().isContainerNode()) {
                     error("Environment", "the value of " + entry.getKey() + " must be a string");
                 } else {

@@ -87,6 +87,10 @@ final class EnvironmentPool {
             }
         }
         Optional<Failure> failure = awaitInit(environment);
+        if (failure.isEmpty() && Thread.currentThread().isInterrupted()) {
+            keepWhenReady(environment); // the request went away, not the environment: it serves the next one
+            throw new InitFailed(Failure.platform("Runtime.Unknown", null, "interrupted while starting", Cause.INIT));
+        }
         if (failure.isPresent()) {
             environment.stop("its initialisation failed: " + new String(failure.get().payload(),
                     java.nio.charset.StandardCharsets.UTF_8));
@@ -106,10 +110,21 @@ final class EnvironmentPool {
                     + "within " + limit / 1000 + " s of starting", Cause.INIT));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return Optional.of(Failure.platform("Runtime.Unknown", null, "interrupted while starting", Cause.INIT));
+            return Optional.empty(); // startEnvironment sees the interrupt
         } catch (ExecutionException e) {
             return Optional.of(Failure.platform("Runtime.Unknown", null, e.getCause().toString(), Cause.INIT));
         }
+    }
+
+    /** An environment still initialising whose request went away: warm for the next one once ready, or stopped. */
+    private void keepWhenReady(Environment environment) {
+        environment.ready().whenComplete((failure, error) -> {
+            if (failure != null && failure.isEmpty()) {
+                released(environment);
+            } else {
+                environment.stop("its initialisation failed");
+            }
+        });
     }
 
     /** An invocation ended on {@code environment}: it is warm for the next one, unless it stopped. */

@@ -15,6 +15,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executor;
@@ -110,6 +112,36 @@ public final class LambdaHost implements PluginHost {
      */
     @Override
     public Plugin load(PluginSpec spec, Path copy) throws PluginLoadException {
+        // on a thread of its own: the request waiting for this load may be interrupted (it timed out, or its
+        // client left), and the load goes on, so that its result is published or its failure recorded
+        CompletableFuture<Plugin> loading = new CompletableFuture<>();
+        Thread.ofVirtual().name("flexilib-lambda-load-" + spec.path().getFileName()).start(() -> {
+            try {
+                loading.complete(loadHere(spec));
+            } catch (RuntimeException e) {
+                loading.completeExceptionally(e); // a PluginLoadException among them
+            }
+        });
+        boolean interrupted = false;
+        try {
+            while (true) {
+                try {
+                    return loading.get();
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                } catch (ExecutionException e) {
+                    throw e.getCause() instanceof PluginLoadException load ? load
+                            : new PluginLoadException(e.getCause().toString(), e.getCause());
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private Plugin loadHere(PluginSpec spec) throws PluginLoadException {
         FunctionConfig config;
         try {
             config = FunctionConfig.read(spec.path());

@@ -203,7 +203,8 @@ class CustomRuntimeTest {
                   "Runtime": "nodejs22.x",
                   "Timeout": 0,
                   "Timout": 3,
-                  "Role": "arn:aws:iam::123456789012:role/x"
+                  "Role": "arn:aws:iam::123456789012:role/x",
+                  "Environment": {"Variables": {"AWS_REGION": "eu-west-1"}}
                 }
                 """);
         Path ini = Files.writeString(dir.resolve("bad.ini"), "/x = lambda:bad.json\n");
@@ -211,8 +212,9 @@ class CustomRuntimeTest {
         ConfigException e = Assertions.catchThrowableOfType(ConfigException.class, () -> ProxyIni.read(ini));
 
         assertThat(e.errors()).extracting(error -> error.file().getFileName() + ":" + error.line())
-                .contains("bad.json:2", "bad.json:3", "bad.json:4");
-        assertThat(e.getMessage()).contains("other languages run on provided").doesNotContain("Role");
+                .contains("bad.json:2", "bad.json:3", "bad.json:4", "bad.json:6");
+        assertThat(e.getMessage()).contains("other languages run on provided", "AWS_REGION is reserved")
+                .doesNotContain("Role");
         assertThat(bad).exists();
     }
 }
