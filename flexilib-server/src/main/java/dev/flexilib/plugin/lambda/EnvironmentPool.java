@@ -127,11 +127,17 @@ final class EnvironmentPool {
         });
     }
 
-    /** An invocation ended on {@code environment}: it is warm for the next one, unless it stopped. */
-    synchronized void released(Environment environment) {
-        if (!closed && environment.state() == Environment.State.IDLE && !idle.contains(environment)) {
-            idle.addFirst(environment);
+    /** An invocation ended on {@code environment}: it is warm for the next one, unless it stopped (or the pool did). */
+    void released(Environment environment) {
+        synchronized (this) {
+            if (!closed) {
+                if (environment.state() == Environment.State.IDLE && !idle.contains(environment)) {
+                    idle.addFirst(environment);
+                }
+                return;
+            }
         }
+        environment.stop("its generation was unloaded"); // it was starting or busy when the pool closed
     }
 
     /** {@code environment}'s process exited. */
