@@ -20,6 +20,7 @@ ROUNDS=${ROUNDS:-3}
 DURATION=${DURATION:-5s}
 CONNECTIONS=${CONNECTIONS:-32}
 STARTS=${STARTS:-3}
+. "$root/bench/lib/common.sh"
 work=$(mktemp -d /tmp/flexilib-lambda-bench.XXXXXX)
 pids=()
 
@@ -29,22 +30,16 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
 await_200() {  # URL NAME
   for _ in $(seq 1 600); do
     [ "$(curl -s -o /dev/null -w '%{http_code}' "$1" || true)" = 200 ] && return 0
     sleep 0.1
   done
-  echo "bench: $2 did not answer 200 at $1; logs are in $work" >&2
-  exit 1
+  die "$2 did not answer 200 at $1; logs are in $work"
 }
 
-for tool in nginx wrk curl python3; do
-  command -v "$tool" >/dev/null || { echo "bench: $tool is missing (bench/run.sh installs nginx and wrk)" >&2; exit 1; }
-done
+install_tools
+command -v curl >/dev/null || die "curl is missing"
 for built in flexilib-server/target/flexilib-server.jar examples/lambda/java-hello/target/lambda-java-hello.jar \
              examples/lambda/c-hello/build/bootstrap examples/native/build/libhello.so; do
   [ -e "$root/$built" ] || "$root/bin/build"
@@ -63,7 +58,7 @@ cat > "$work/functions/proxy.ini" <<INI
 /lambda/c = lambda:c.json
 INI
 
-nginx_port=$(free_port); flexi=$(free_port)
+read -r nginx_port flexi < <(free_ports 2)
 cat > "$work/nginx.conf" <<CONF
 worker_processes auto;
 daemon off;
@@ -76,7 +71,7 @@ http {
            location / { default_type text/plain; return 200 "Hello, World!"; } }
 }
 CONF
-nginx -c "$work/nginx.conf" -p "$work" 2>"$work/nginx.stderr" & pids+=($!)
+"$NGINX_BIN" -c "$work/nginx.conf" -p "$work" 2>"$work/nginx.stderr" & pids+=($!)
 PORT=$flexi LISTEN_ADDRESS=127.0.0.1 "$root/bin/flexilib" --config "$work/functions/proxy.ini" >/dev/null 2>"$work/flexilib.stderr" &
 pids+=($!)
 await_200 "http://127.0.0.1:$nginx_port/" nginx
@@ -84,16 +79,10 @@ for path in /hello /lambda/java /lambda/c; do await_200 "http://127.0.0.1:$flexi
 
 run() {  # PORT PATH CONNECTIONS -> "req/s p50ms p99ms errors"
   wrk -t1 -c"$3" -d"$DURATION" --latency "http://127.0.0.1:$1$2" > "$work/wrk.out"
-  awk 'function ms(v,  u) { u=v; gsub(/[0-9.]/, "", u); gsub(/[a-z]/, "", v);
-                            return (u == "us") ? v/1000 : (u == "s") ? v*1000 : v }
-       /Requests\/sec/ {rps=$2}
-       /^ +50%/ {p50=ms($2)}
-       /^ +99%/ {p99=ms($2)}
-       /Non-2xx|Socket errors/ {n=split($0, f, /[^0-9]+/); for (i=1;i<=n;i++) e+=f[i]}
-       END {printf "%.0f %.3f %.3f %d\n", rps, p50, p99, e}' "$work/wrk.out"
+  printf '%s %s %s %s\n' "$(awk '/Requests\/sec/ {printf "%.0f", $2}' "$work/wrk.out")" \
+    "$(to_ms "$(awk '/^ +50%/ {print $2}' "$work/wrk.out")")" "$(to_ms "$(awk '/^ +99%/ {print $2}' "$work/wrk.out")")" \
+    "$(awk '/Non-2xx|Socket errors/ {n=split($0, f, /[^0-9]+/); for (i=1;i<=n;i++) e+=f[i]} END {print e+0}' "$work/wrk.out")"
 }
-
-median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 
 routes=("nginx $nginx_port /" "native $flexi /hello" "lambda-c $flexi /lambda/c" "lambda-java $flexi /lambda/java")
 echo "bench: warming up (each route, ${CONNECTIONS} connections, 10 s: every environment starts, the JIT compiles)" >&2
@@ -112,7 +101,7 @@ for conns in 1 "$CONNECTIONS"; do
 done
 
 field() {  # NAME CONNS FIELD(1..4) -> median over the rounds
-  cut -d' ' -f"$3" "$work/$1-$2.rounds" | median
+  median $(cut -d' ' -f"$3" "$work/$1-$2.rounds")
 }
 
 echo "### Lambda routes, $(date -u '+%F %H:%M') UTC"
@@ -156,7 +145,7 @@ echo
 echo "| start | launch → first 200 ms | first request ms | Init Duration (REPORT) ms |"
 echo "| ---: | ---: | ---: | ---: |"
 for start in $(seq 1 "$STARTS"); do
-  port=$(free_port)
+  port=$(free_ports 1)
   begin=$(date +%s%N)
   PORT=$port LISTEN_ADDRESS=127.0.0.1 "$root/bin/flexilib" --config "$work/functions/proxy.ini" >/dev/null 2>"$work/cold-$start.stderr" &
   pid=$!

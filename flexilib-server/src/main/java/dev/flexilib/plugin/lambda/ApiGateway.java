@@ -40,6 +40,26 @@ abstract sealed class ApiGateway {
     private static final Set<String> TEXT_TYPES = Set.of("application/json", "application/xml",
             "application/javascript");
 
+    /** The header that carries the gateway's request id, and its own answers' bodies (each API kind words them its way). */
+    private final String idHeader;
+    private final int failedStatus;
+    private final String failed;
+    private final int timedOutStatus;
+    private final String timedOut;
+    private final String throttled;
+    private final String tooLarge;
+
+    private ApiGateway(String idHeader, int failedStatus, String failed, int timedOutStatus, String timedOut,
+                       String throttled, String tooLarge) {
+        this.idHeader = idHeader;
+        this.failedStatus = failedStatus;
+        this.failed = failed;
+        this.timedOutStatus = timedOutStatus;
+        this.timedOut = timedOut;
+        this.throttled = throttled;
+        this.tooLarge = tooLarge;
+    }
+
     static ApiGateway of(String payloadFormat) {
         return payloadFormat.equals("1.0") ? new RestApi() : new HttpApi();
     }
@@ -53,12 +73,28 @@ abstract sealed class ApiGateway {
     /** The HTTP response API Gateway gives for {@code outcome}. */
     abstract Response response(Outcome outcome, String requestId);
 
-    /** API Gateway's answers that involve no function result. */
-    abstract Response timedOut(String requestId);
+    /** A function error, or a result the gateway cannot map. */
+    final Response failed(String requestId) {
+        return message(failedStatus, failed, requestId);
+    }
 
-    abstract Response throttled(String requestId);
+    /** No result within {@link #integrationTimeoutMillis()}. */
+    final Response timedOut(String requestId) {
+        return message(timedOutStatus, timedOut, requestId);
+    }
 
-    abstract Response eventTooLarge(String requestId);
+    final Response throttled(String requestId) {
+        return message(429, throttled, requestId);
+    }
+
+    final Response eventTooLarge(String requestId) {
+        return message(413, tooLarge, requestId);
+    }
+
+    /** The gateway's request id, in its header. */
+    final Header idHeader(String requestId) {
+        return new Header(idHeader, requestId);
+    }
 
     /** A new id for one request, in API Gateway's form. */
     abstract String newRequestId();
@@ -130,9 +166,9 @@ abstract sealed class ApiGateway {
         return request.header("host").orElse("localhost").replaceFirst(":\\d+$", "");
     }
 
-    static Response message(int status, String json, String idHeader, String requestId) {
-        return new Response(status, "", List.of(new Header("content-type", "application/json"),
-                new Header(idHeader, requestId)), json.getBytes(StandardCharsets.UTF_8));
+    private Response message(int status, String json, String requestId) {
+        return new Response(status, "", List.of(new Header("content-type", "application/json"), idHeader(requestId)),
+                json.getBytes(StandardCharsets.UTF_8));
     }
 
     /** The function's result as JSON, or null if it is not JSON. */
@@ -174,7 +210,10 @@ abstract sealed class ApiGateway {
 
     /** Payload format 2.0: HTTP APIs and function URLs. */
     static final class HttpApi extends ApiGateway {
-        private static final String ID_HEADER = "apigw-requestid";
+        HttpApi() {
+            super("apigw-requestid", 500, "{\"message\":\"Internal Server Error\"}", 503, "{\"message\":\"Service Unavailable\"}",
+                    "{\"message\":\"Too Many Requests\"}", "{\"message\":\"Request Entity Too Large\"}");
+        }
 
         @Override
         long integrationTimeoutMillis() {
@@ -247,7 +286,7 @@ abstract sealed class ApiGateway {
             if (!json.isObject() || !json.has("statusCode")) {
                 // API Gateway infers the rest: 200, application/json, the result as it came
                 return new Response(200, "", List.of(new Header("content-type", "application/json"),
-                        new Header(ID_HEADER, requestId)), result.payload());
+                        idHeader(requestId)), result.payload());
             }
             Integer status = statusCode(json);
             byte[] body = resultBody(json);
@@ -258,28 +297,13 @@ abstract sealed class ApiGateway {
             json.path("headers").properties().forEach(header ->
                     headers.add(new Header(header.getKey(), header.getValue().asText())));
             json.path("cookies").forEach(cookie -> headers.add(new Header("set-cookie", cookie.asText())));
-            headers.add(new Header(ID_HEADER, requestId));
+            headers.add(idHeader(requestId));
             return new Response(status, "", headers, body);
         }
 
-        private static Response failed(String requestId) {
-            return message(500, "{\"message\":\"Internal Server Error\"}", ID_HEADER, requestId);
-        }
 
-        @Override
-        Response timedOut(String requestId) {
-            return message(503, "{\"message\":\"Service Unavailable\"}", ID_HEADER, requestId);
-        }
 
-        @Override
-        Response throttled(String requestId) {
-            return message(429, "{\"message\":\"Too Many Requests\"}", ID_HEADER, requestId);
-        }
 
-        @Override
-        Response eventTooLarge(String requestId) {
-            return message(413, "{\"message\":\"Request Entity Too Large\"}", ID_HEADER, requestId);
-        }
 
         /** 16 characters of base64, as HTTP APIs' request ids look ({@code JKJaXmPLvHcESHA=}). */
         @Override
@@ -292,8 +316,13 @@ abstract sealed class ApiGateway {
 
     /** Payload format 1.0: REST APIs, through a {@code /{proxy+}} resource. */
     static final class RestApi extends ApiGateway {
-        private static final String ID_HEADER = "x-amzn-RequestId";
         private static final String STAGE = "local";
+
+        RestApi() {
+            super("x-amzn-RequestId", 502, "{\"message\": \"Internal server error\"}",
+                    504, "{\"message\": \"Endpoint request timed out\"}", "{\"message\": \"Too Many Requests\"}",
+                    "{\"message\": \"Request Too Long\"}");
+        }
 
         @Override
         long integrationTimeoutMillis() {
@@ -389,28 +418,13 @@ abstract sealed class ApiGateway {
             if (merged.keySet().stream().noneMatch(name -> name.equalsIgnoreCase("content-type"))) {
                 headers.add(new Header("content-type", "application/json"));
             }
-            headers.add(new Header(ID_HEADER, requestId));
+            headers.add(idHeader(requestId));
             return new Response(status, "", headers, body);
         }
 
-        private static Response failed(String requestId) {
-            return message(502, "{\"message\": \"Internal server error\"}", ID_HEADER, requestId);
-        }
 
-        @Override
-        Response timedOut(String requestId) {
-            return message(504, "{\"message\": \"Endpoint request timed out\"}", ID_HEADER, requestId);
-        }
 
-        @Override
-        Response throttled(String requestId) {
-            return message(429, "{\"message\": \"Too Many Requests\"}", ID_HEADER, requestId);
-        }
 
-        @Override
-        Response eventTooLarge(String requestId) {
-            return message(413, "{\"message\": \"Request Too Long\"}", ID_HEADER, requestId);
-        }
 
         @Override
         String newRequestId() {
