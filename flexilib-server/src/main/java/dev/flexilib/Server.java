@@ -6,6 +6,7 @@ import dev.flexilib.config.ConfigException;
 import dev.flexilib.config.PluginSpec;
 import dev.flexilib.config.ProxyIni;
 import dev.flexilib.config.RouteConfig;
+import dev.flexilib.config.SamTemplate;
 import dev.flexilib.config.ServerSettings;
 import dev.flexilib.http.HttpServer;
 import dev.flexilib.plugin.Plugins;
@@ -28,6 +29,7 @@ import java.util.stream.Collectors;
 /** A running flexilib: the route table from one config file, its plugins and the HTTP listener. */
 public final class Server implements AutoCloseable {
     private final Path configFile;
+    private final SamTemplate.Overrides sam;
     private final Diagnostics diagnostics;
     private final Plugins plugins;
     private final Router router;
@@ -35,9 +37,10 @@ public final class Server implements AutoCloseable {
     private final HttpServer http;
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    private Server(Path configFile, Diagnostics diagnostics, Plugins plugins, Router router, AccessLog accessLog,
-                   HttpServer http) {
+    private Server(Path configFile, SamTemplate.Overrides sam, Diagnostics diagnostics, Plugins plugins, Router router,
+                   AccessLog accessLog, HttpServer http) {
         this.configFile = configFile;
+        this.sam = sam;
         this.diagnostics = diagnostics;
         this.plugins = plugins;
         this.router = router;
@@ -62,12 +65,13 @@ public final class Server implements AutoCloseable {
     public static Server start(ServerSettings settings, boolean inheritedSocket, Path configFile,
                                OutputStream accessLogOut, Diagnostics diagnostics)
             throws InterruptedException, IOException {
-        RouteConfig config = ProxyIni.read(configFile);
+        RouteConfig config = ProxyIni.read(configFile, settings.sam());
         warn(config, diagnostics);
+        LambdaHost lambda = new LambdaHost(diagnostics, settings.lambdaIdleTimeout(), settings.sam());
         Plugins plugins = new Plugins(Map.of(
                 PluginSpec.Kind.NATIVE, new NativeHost(settings.workerThreads(), settings.preallocationBytes()),
                 PluginSpec.Kind.JAVA, new JavaHost(diagnostics, settings.javaConcurrency()),
-                PluginSpec.Kind.LAMBDA, new LambdaHost(diagnostics, settings.lambdaIdleTimeout())),
+                PluginSpec.Kind.LAMBDA, lambda, PluginSpec.Kind.SAM, lambda),
                 diagnostics, settings.reloadQuietPeriod());
         Router router = new Router(RouteTable.build(config, plugins, RouteTable.empty()));
         if (settings.preload()) {
@@ -83,7 +87,7 @@ public final class Server implements AutoCloseable {
             plugins.close();
             throw e;
         }
-        Server server = new Server(configFile, diagnostics, plugins, router, accessLog, http);
+        Server server = new Server(configFile, settings.sam(), diagnostics, plugins, router, accessLog, http);
         diagnostics.info(Event.SERVER_STARTED, "listening on " + settings.listenAddress().getHostAddress() + ":" + server.address().getPort() + " (" + http.transport() + ", " + settings.workerThreads()
                 + " native workers, " + config.routes().size() + " routes from " + configFile + ")");
         return server;
@@ -108,7 +112,7 @@ public final class Server implements AutoCloseable {
     public synchronized boolean reloadConfig() {
         RouteConfig config;
         try {
-            config = ProxyIni.read(configFile);
+            config = ProxyIni.read(configFile, sam);
         } catch (ConfigException e) {
             diagnostics.warn(Event.CONFIG_REJECTED, configFile + " has errors; the previous routes keep serving:\n"
                     + e.errors().stream().map(ConfigError::toString).collect(Collectors.joining("\n")));

@@ -6,41 +6,85 @@ import dev.flexilib.config.ProxySpec;
 import dev.flexilib.config.ProxyIni;
 import dev.flexilib.config.RouteConfig;
 import dev.flexilib.config.RouteSpec;
+import dev.flexilib.config.SamTemplate;
+import dev.flexilib.config.ServerSettings;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** Validates a config file: prints the route table, or every error with its line; exits 1 on errors. */
+/**
+ * Validates a config file (or a SAM template): prints the route table, or every
+ * error with its line; exits 1 on errors.
+ */
 @Command(name = "check", mixinStandardHelpOptions = true,
-        description = "Checks a config file: prints its routes in match order, or every error with file and line.")
+        description = "Checks a config file or a SAM template: prints its routes in match order (and each SAM "
+                + "application's API routes), or every error with file and line.")
 final class CheckCommand implements Callable<Integer> {
 
     @Parameters(arity = "0..1", paramLabel = "FILE", defaultValue = "proxy.ini",
-            description = "the config file (default: ${DEFAULT-VALUE})")
+            description = "proxy.ini, or a SAM template (default: ${DEFAULT-VALUE})")
     Path file;
+
+    @Option(names = "--parameter-overrides", paramLabel = "Name=Value", arity = "1..*",
+            description = "SAM template parameters, as for 'flexilib sam' (default: FLEXILIB_SAM_PARAMETERS)")
+    List<String> parameterOverrides = List.of();
+
+    @Option(names = {"-n", "--env-vars"}, paramLabel = "FILE",
+            description = "the SAM CLI's --env-vars JSON file (default: FLEXILIB_SAM_ENV_VARS)")
+    Path envVars;
 
     @Override
     public Integer call() {
+        SamTemplate.Overrides sam;
+        try {
+            SamTemplate.Overrides environment = ServerSettings.fromEnvironment(System.getenv()).sam();
+            sam = new SamTemplate.Overrides(parameterOverrides.isEmpty() ? environment.parameters()
+                    : ServerSettings.parameters(String.join(" ", parameterOverrides)),
+                    envVars != null ? Optional.of(envVars) : environment.envVars());
+        } catch (ServerSettings.InvalidSetting | IllegalArgumentException e) {
+            System.err.println("flexilib: " + e.getMessage());
+            return 2;
+        }
         RouteConfig config;
         try {
-            config = ProxyIni.read(file);
+            config = ProxyIni.read(file, sam);
         } catch (ConfigException e) {
             e.errors().forEach(error -> System.err.println(error));
             System.err.println(e.errors().size() + (e.errors().size() == 1 ? " error" : " errors") + " in " + file);
             return 1;
         }
-        System.out.println(file + ": " + config.routes().size() + " routes, first match wins");
+        System.out.println(file + ": " + config.routes().size() + (config.routes().size() == 1 ? " route" : " routes")
+                + ", first match wins");
         for (RouteSpec route : config.routes()) {
             String kind = switch (route.backend()) {
-                case PluginSpec plugin -> plugin.kind().name().toLowerCase(java.util.Locale.ROOT)
+                case PluginSpec plugin -> plugin.kind().name().toLowerCase(Locale.ROOT)
                         + (Files.exists(plugin.path()) ? "" : ", missing");
                 case ProxySpec proxy -> "proxy";
             };
-            System.out.printf("  line %-4d %-30s -> %s [%s]%n", route.line(), route.key(), route.backend(), kind);
+            System.out.printf("  %-9s %-30s -> %s [%s]%n", route.line() == 0 ? "" : "line " + route.line(),
+                    route.key(), route.backend(), kind);
+            if (route.backend() instanceof PluginSpec plugin && plugin.kind() == PluginSpec.Kind.SAM) {
+                printApplication(sam.read(plugin.path()));
+            }
         }
         config.warnings().forEach(warning -> System.err.println("warning: " + warning));
         return 0;
+    }
+
+    /** Each function of a SAM application: its runtime and code, and its API routes. */
+    private static void printApplication(SamTemplate template) {
+        for (SamTemplate.Function function : template.functions()) {
+            System.out.printf("      %s: %s, %s%n", function.logicalId(), function.config().runtime(),
+                    function.config().code());
+            for (SamTemplate.Route route : function.routes()) {
+                System.out.printf("        %-8s %-7s %s%n", route.type(), route.method(), route.path());
+            }
+        }
     }
 }

@@ -1,6 +1,7 @@
 package dev.flexilib.cli;
 
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -9,7 +10,7 @@ import picocli.CommandLine.Option;
 /** {@code flexilib [serve] [--config FILE]} and {@code flexilib check [FILE]}. */
 @Command(name = "flexilib", mixinStandardHelpOptions = true, version = "flexilib 0.1.0",
         description = "Serves HTTP requests through plugins routed by proxy.ini; with no command, serves.",
-        subcommands = {ServeCommand.class, CheckCommand.class, NewCommand.class})
+        subcommands = {ServeCommand.class, CheckCommand.class, SamCommand.class, NewCommand.class})
 public final class Main implements Callable<Integer> {
 
     @Option(names = "--config", paramLabel = "FILE", defaultValue = "proxy.ini",
@@ -25,6 +26,6 @@ public final class Main implements Callable<Integer> {
 
     @Override
     public Integer call() throws InterruptedException {
-        return ServeCommand.serve(config, noSupervisor, false);
+        return ServeCommand.serve(config, noSupervisor, false, Map.of());
     }
 }

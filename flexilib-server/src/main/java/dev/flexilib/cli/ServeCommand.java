@@ -10,6 +10,8 @@ import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -37,19 +39,26 @@ final class ServeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws InterruptedException {
-        return serve(config, noSupervisor, false);
+        return serve(config, noSupervisor, false, Map.of());
     }
 
-    static int serve(Path config, boolean noSupervisor, boolean inheritedSocket) throws InterruptedException {
+    /**
+     * Serves {@code config} with the settings of this process's environment, and
+     * {@code environment} over it (which a supervisor passes on to its children).
+     */
+    static int serve(Path config, boolean noSupervisor, boolean inheritedSocket, Map<String, String> environment)
+            throws InterruptedException {
         ServerSettings settings;
+        Map<String, String> variables = new HashMap<>(System.getenv());
+        variables.putAll(environment);
         try {
-            settings = ServerSettings.fromEnvironment(System.getenv());
+            settings = ServerSettings.fromEnvironment(variables);
         } catch (ServerSettings.InvalidSetting e) {
             System.err.println("flexilib: " + e.getMessage());
             return 2;
         }
         if (!noSupervisor && !inheritedSocket) {
-            return supervise(settings, config);
+            return supervise(settings, config, environment);
         }
         Server server;
         try {
@@ -66,15 +75,16 @@ final class ServeCommand implements Callable<Integer> {
     }
 
     /** Checks the config before binding anything, so a broken file fails fast instead of crash-looping children. */
-    private static int supervise(ServerSettings settings, Path config) throws InterruptedException {
+    private static int supervise(ServerSettings settings, Path config, Map<String, String> environment)
+            throws InterruptedException {
         try {
-            ProxyIni.read(config);
+            ProxyIni.read(config, settings.sam());
         } catch (ConfigException e) {
             printErrors(e);
             return 1;
         }
         try {
-            return Supervisor.run(settings.listenAddress(), settings.port(), ServerChild.command(config),
+            return Supervisor.run(settings.listenAddress(), settings.port(), ServerChild.command(config), environment,
                     settings.shutdownTimeout(), Diagnostics.toStderr());
         } catch (IOException e) {
             System.err.println("flexilib: cannot start: " + e.getMessage());

@@ -1,6 +1,7 @@
 package dev.flexilib.cli;
 
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.List;
 
 /**
@@ -19,7 +20,7 @@ public final class ServerChild {
                     + "'ServerChild --inherited-socket --config FILE', not with " + List.of(args));
             System.exit(2);
         }
-        System.exit(ServeCommand.serve(Path.of(args[2]), true, true));
+        System.exit(ServeCommand.serve(Path.of(args[2]), true, true, Map.of()));
     }
 
     /** The main class and arguments that start a child serving {@code config}. */

@@ -12,6 +12,7 @@ import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -64,7 +65,7 @@ public record FunctionConfig(Path file, String name, String runtime, String hand
             "LoggingConfig", "SnapStart", "RuntimeManagementConfig", "ProvisionedConcurrencyConfig", "Events");
 
     public FunctionConfig {
-        environment = Map.copyOf(environment);
+        environment = Collections.unmodifiableMap(new LinkedHashMap<>(environment));
         warnings = List.copyOf(warnings);
     }
 
@@ -75,22 +76,49 @@ public record FunctionConfig(Path file, String name, String runtime, String hand
 
     /** Reads {@code file}; throws {@link ConfigException} with every error, each at its line. */
     public static FunctionConfig read(Path file) {
-        return new Reader(file).read();
+        Reader reader = new Reader(file, file.getFileName().toString().replaceFirst("\\.json$", ""));
+        reader.parse();
+        return reader.read();
+    }
+
+    /**
+     * A function described elsewhere (a SAM template's resource): its settings under
+     * Lambda's names, each with its line in {@code file}, with {@code name} as the
+     * default FunctionName; a setting of another name is reported, not refused.
+     */
+    static FunctionConfig of(Path file, String name, Map<String, JsonNode> settings, Map<String, Integer> lines) {
+        Reader reader = new Reader(file, name);
+        settings.forEach((setting, value) -> reader.take(setting, value, lines.getOrDefault(setting, 0), false));
+        return reader.read();
     }
 
     private static final class Reader {
         private final Path file;
+        private final String defaultName;
         private final List<ConfigError> errors = new ArrayList<>();
         private final List<ConfigError> warnings = new ArrayList<>();
         private final Map<String, JsonNode> values = new LinkedHashMap<>();
         private final Map<String, Integer> lines = new LinkedHashMap<>();
 
-        Reader(Path file) {
+        Reader(Path file, String defaultName) {
             this.file = file;
+            this.defaultName = defaultName;
+        }
+
+        /** One setting: kept if it is one of Lambda's, reported if not ({@code strict}: as an error). */
+        void take(String setting, JsonNode value, int line, boolean strict) {
+            if (SETTINGS.contains(setting)) {
+                values.put(setting, value);
+                lines.put(setting, line);
+            } else if (NOT_EMULATED.contains(setting) || !strict) {
+                warnings.add(new ConfigError(file, line, setting + " is not emulated by flexilib; ignored"));
+            } else {
+                errors.add(new ConfigError(file, line, "unknown setting '" + setting + "': expected one of "
+                        + String.join(", ", SETTINGS.stream().sorted().toList())));
+            }
         }
 
         FunctionConfig read() {
-            parse();
             String runtime = text("Runtime", null);
             if (runtime != null && !RUNTIMES.contains(runtime)) {
                 error("Runtime", "runtime '" + runtime + "' is not one flexilib runs: expected provided, "
@@ -98,7 +126,7 @@ public record FunctionConfig(Path file, String name, String runtime, String hand
                         + "java21, java25; other languages run on provided, with their runtime interface client "
                         + "started by the bootstrap");
             }
-            String name = text("FunctionName", file.getFileName().toString().replaceFirst("\\.json$", ""));
+            String name = text("FunctionName", defaultName);
             if (!NAME.matcher(name).matches()) {
                 error("FunctionName", "FunctionName '" + name + "' is not a Lambda function name: 1 to 64 letters, "
                         + "digits, '-' or '_'");
@@ -119,8 +147,8 @@ public record FunctionConfig(Path file, String name, String runtime, String hand
             }
             Map<String, String> environment = environment();
             if (runtime == null && !lines.containsKey("Runtime")) {
-                errors.add(new ConfigError(file, 0, "Runtime is missing: expected provided, provided.al2, "
-                        + "provided.al2023 or a java runtime"));
+                errors.add(new ConfigError(file, 0, "Runtime is missing" + (defaultName.isEmpty() ? "" : " (" + defaultName
+                        + ")") + ": expected provided, provided.al2, provided.al2023 or a java runtime"));
             }
             if (!errors.isEmpty()) {
                 throw new ConfigException(errors);
@@ -130,7 +158,7 @@ public record FunctionConfig(Path file, String name, String runtime, String hand
         }
 
         /** Reads the top-level object, noting the line of each setting. */
-        private void parse() {
+        void parse() {
             try (JsonParser parser = new JsonFactory().createParser(file.toFile())) {
                 if (parser.nextToken() != JsonToken.START_OBJECT) {
                     throw new ConfigException(List.of(new ConfigError(file, line(parser),
@@ -141,16 +169,7 @@ public record FunctionConfig(Path file, String name, String runtime, String hand
                     String setting = parser.currentName();
                     int line = line(parser);
                     parser.nextToken();
-                    JsonNode value = mapper.readTree(parser);
-                    if (SETTINGS.contains(setting)) {
-                        values.put(setting, value);
-                        lines.put(setting, line);
-                    } else if (NOT_EMULATED.contains(setting)) {
-                        warnings.add(new ConfigError(file, line, setting + " is not emulated by flexilib; ignored"));
-                    } else {
-                        errors.add(new ConfigError(file, line, "unknown setting '" + setting + "': expected one of "
-                                + String.join(", ", SETTINGS.stream().sorted().toList())));
-                    }
+                    take(setting, mapper.readTree(parser), line, true);
                 }
             } catch (JsonProcessingException e) {
                 throw new ConfigException(List.of(new ConfigError(file, e.getLocation() == null ? 0

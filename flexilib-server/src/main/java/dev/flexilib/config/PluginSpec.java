@@ -20,6 +20,11 @@ public record PluginSpec(Kind kind, Path path, Optional<String> entryPoint) impl
         return new PluginSpec(Kind.LAMBDA, settings, Optional.of(functionName));
     }
 
+    /** A SAM application: its template, and the route's path prefix (taken off as an API mapping's base path). */
+    public static PluginSpec sam(Path template, String basePath) {
+        return new PluginSpec(Kind.SAM, template, Optional.of(basePath));
+    }
+
     /** How the plugin is hosted; recognised from the form of the value. */
     public enum Kind {
         /** A shared library with FlexiLib's C ABI: every value that no other kind claims. */
@@ -27,13 +32,18 @@ public record PluginSpec(Kind kind, Path path, Optional<String> entryPoint) impl
         /** A JAR with a {@code dev.flexilib.api.Handler}: {@code plugin.jar} or {@code plugin.jar#com.example.Handler}. */
         JAVA,
         /** An AWS Lambda function: {@code lambda:function.json}, its settings file. */
-        LAMBDA
+        LAMBDA,
+        /** An AWS SAM application: {@code lambda:template.yaml}; its entry point is the path prefix it is mounted at. */
+        SAM
     }
 
     @Override
     public String toString() {
         if (kind == Kind.LAMBDA) {
             return "lambda:" + path;
+        }
+        if (kind == Kind.SAM) {
+            return "lambda:" + path + " at " + entryPoint.orElse("/");
         }
         return entryPoint.map(entry -> path + "#" + entry).orElse(path.toString());
     }

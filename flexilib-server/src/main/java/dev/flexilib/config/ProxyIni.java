@@ -27,29 +27,54 @@ public final class ProxyIni {
     private static final Pattern WHITESPACE = Pattern.compile("[ \t]+");
 
     private final Path file;
+    private final SamTemplate.Overrides sam;
     private final List<RouteSpec> routes = new ArrayList<>();
     private final List<ConfigError> errors = new ArrayList<>();
     private final List<ConfigError> warnings = new ArrayList<>();
     private final Map<String, Integer> lineOfKey = new HashMap<>();
 
-    private ProxyIni(Path file) {
+    private ProxyIni(Path file, SamTemplate.Overrides sam) {
         this.file = file;
+        this.sam = sam;
     }
 
     /** Parses {@code file}; throws {@link ConfigException} listing every error in it. */
     public static RouteConfig read(Path file) {
+        return read(file, SamTemplate.Overrides.NONE);
+    }
+
+    /**
+     * Parses {@code file}, reading the SAM templates it routes to with {@code sam}'s
+     * parameters and environment values. A SAM template itself is read as the one
+     * route {@code / = lambda:TEMPLATE}, so that {@code flexilib check template.yaml}
+     * and {@code flexilib sam template.yaml} validate and serve it as a proxy.ini would.
+     */
+    public static RouteConfig read(Path file, SamTemplate.Overrides sam) {
+        if (SamTemplate.isTemplate(file)) {
+            ProxyIni ini = new ProxyIni(file, sam);
+            PluginSpec application = ini.parseTemplate(0, file.toAbsolutePath().normalize(), "/");
+            if (!ini.errors.isEmpty()) {
+                throw new ConfigException(ini.errors);
+            }
+            return new RouteConfig(file, List.of(new RouteSpec(0, new RouteKey.PathPrefix("/"), application)),
+                    ini.warnings);
+        }
         List<String> lines;
         try {
             lines = Files.readAllLines(file, StandardCharsets.UTF_8);
         } catch (IOException e) {
             throw new ConfigException(List.of(new ConfigError(file, 0, "cannot read the file: " + e)));
         }
-        return parse(file, lines);
+        return parse(file, lines, sam);
     }
 
     /** Parses {@code lines} as if read from {@code file} (which locates relative plugin paths). */
     public static RouteConfig parse(Path file, List<String> lines) {
-        ProxyIni ini = new ProxyIni(file);
+        return parse(file, lines, SamTemplate.Overrides.NONE);
+    }
+
+    private static RouteConfig parse(Path file, List<String> lines, SamTemplate.Overrides sam) {
+        ProxyIni ini = new ProxyIni(file, sam);
         for (int i = 0; i < lines.size(); i++) {
             ini.parseLine(i + 1, lines.get(i));
         }
@@ -74,7 +99,7 @@ public final class ProxyIni {
         String valueText = content.substring(equals + 1).strip();
         RouteKey key = parseKey(line, keyText);
         Backend backend = valueText.startsWith("http://") || valueText.startsWith("https://")
-                ? parseProxy(line, valueText) : parsePlugin(line, valueText);
+                ? parseProxy(line, valueText) : parsePlugin(line, valueText, key == null ? "/" : key.pathPrefix());
         if (key == null || backend == null || isDuplicate(line, key)) {
             return;
         }
@@ -117,13 +142,13 @@ public final class ProxyIni {
         return new RouteKey.HeaderPrefix(name, parts[0], parts[1]);
     }
 
-    private PluginSpec parsePlugin(int line, String value) {
+    private PluginSpec parsePlugin(int line, String value, String pathPrefix) {
         if (value.isEmpty()) {
             error(line, "the route has no plugin: expected a plugin path after '='");
             return null;
         }
         if (value.startsWith("lambda:")) {
-            return parseLambda(line, value.substring("lambda:".length()).strip());
+            return parseLambda(line, value.substring("lambda:".length()).strip(), pathPrefix);
         }
         int hash = value.indexOf(".jar#");
         String file = hash >= 0 ? value.substring(0, hash + 4) : value;
@@ -152,12 +177,14 @@ public final class ProxyIni {
     }
 
     /**
-     * {@code lambda:function.json}: the function's settings are read now, so that their
-     * errors stop start-up (or a reload) with the settings file's own line numbers.
+     * {@code lambda:function.json} or {@code lambda:template.yaml}: the function's settings
+     * (or the SAM template) are read now, so that their errors stop start-up (or a
+     * reload) with the settings file's own line numbers.
      */
-    private PluginSpec parseLambda(int line, String value) {
-        if (!value.endsWith(".json")) {
-            error(line, "'lambda:" + value + "' does not name a function's settings: expected lambda:FILE.json");
+    private PluginSpec parseLambda(int line, String value, String pathPrefix) {
+        if (!value.endsWith(".json") && !value.endsWith(".yaml") && !value.endsWith(".yml")) {
+            error(line, "'lambda:" + value + "' names neither a function's settings nor a SAM template: expected "
+                    + "lambda:FILE.json or lambda:template.yaml");
             return null;
         }
         Path path;
@@ -165,6 +192,13 @@ public final class ProxyIni {
             path = this.file.toAbsolutePath().getParent().resolve(value).normalize();
         } catch (InvalidPathException e) {
             error(line, "'" + value + "' is not a valid path: " + e.getReason());
+            return null;
+        }
+        if (SamTemplate.isTemplate(path)) {
+            return parseTemplate(line, path, pathPrefix);
+        }
+        if (!value.endsWith(".json")) {
+            error(line, "SAM template " + path + " does not exist");
             return null;
         }
         if (!Files.exists(path)) {
@@ -176,6 +210,21 @@ public final class ProxyIni {
             FunctionConfig function = FunctionConfig.read(path);
             warnings.addAll(function.warnings());
             return PluginSpec.lambda(path, function.name());
+        } catch (ConfigException e) {
+            errors.addAll(e.errors());
+            return null;
+        }
+    }
+
+    /** A SAM application mounted at {@code pathPrefix}: its template read now, its warnings reported once. */
+    private PluginSpec parseTemplate(int line, Path template, String pathPrefix) {
+        if (!Files.isRegularFile(template)) {
+            error(line, "SAM template " + template + " does not exist");
+            return null;
+        }
+        try {
+            warnings.addAll(sam.read(template).warnings());
+            return PluginSpec.sam(template, pathPrefix);
         } catch (ConfigException e) {
             errors.addAll(e.errors());
             return null;

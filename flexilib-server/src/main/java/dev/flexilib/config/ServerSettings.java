@@ -5,8 +5,11 @@ import com.sun.management.UnixOperatingSystemMXBean;
 import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Function;
 
 /**
@@ -41,6 +44,10 @@ import java.util.function.Function;
  * @param minBodyRate             FLEXILIB_MIN_BODY_RATE: bytes per second a request body must average after its
  *                                first {@link #BODY_RATE_GRACE}; 0 turns the check off
  * @param lambdaIdleTimeout       FLEXILIB_LAMBDA_IDLE_TIMEOUT_S: a Lambda execution environment idle this long stops
+ * @param sam                     what SAM templates are read with: FLEXILIB_SAM_PARAMETERS, their parameters as
+ *                                {@code Name=value Other=value} (the SAM CLI's --parameter-overrides), and
+ *                                FLEXILIB_SAM_ENV_VARS, a JSON file of environment values for their functions (the
+ *                                SAM CLI's --env-vars)
  */
 public record ServerSettings(
         int port,
@@ -64,7 +71,8 @@ public record ServerSettings(
         Duration headerTimeout,
         Duration bodyTimeout,
         int minBodyRate,
-        Duration lambdaIdleTimeout) {
+        Duration lambdaIdleTimeout,
+        SamTemplate.Overrides sam) {
 
     public static final int DEFAULT_PORT = 8069;
 
@@ -108,7 +116,33 @@ public record ServerSettings(
                 Duration.ofSeconds(r.integer("FLEXILIB_HEADER_TIMEOUT_S", 20, 1, 86_400)),
                 Duration.ofSeconds(r.integer("FLEXILIB_BODY_TIMEOUT_S", 20, 1, 86_400)),
                 r.integer("FLEXILIB_MIN_BODY_RATE", 240, 0, Integer.MAX_VALUE),
-                Duration.ofSeconds(r.integer("FLEXILIB_LAMBDA_IDLE_TIMEOUT_S", 300, 1, 86_400)));
+                Duration.ofSeconds(r.integer("FLEXILIB_LAMBDA_IDLE_TIMEOUT_S", 300, 1, 86_400)),
+                new SamTemplate.Overrides(r.value("FLEXILIB_SAM_PARAMETERS", Map.of(), ServerSettings::parameters),
+                        r.value("FLEXILIB_SAM_ENV_VARS", Optional.empty(), text -> Optional.of(Path.of(text.strip())))));
+    }
+
+    /** {@code Name=value Other=value}, or the SAM CLI's {@code ParameterKey=Name,ParameterValue=value} form. */
+    public static Map<String, String> parameters(String text) {
+        Map<String, String> parameters = new LinkedHashMap<>();
+        for (String pair : text.strip().split("\\s+")) {
+            if (pair.isEmpty()) {
+                continue;
+            }
+            if (pair.startsWith("ParameterKey=")) {
+                String[] parts = pair.split(",ParameterValue=", 2);
+                if (parts.length != 2) {
+                    throw new IllegalArgumentException("expected ParameterKey=Name,ParameterValue=value, found " + pair);
+                }
+                parameters.put(parts[0].substring("ParameterKey=".length()), parts[1]);
+                continue;
+            }
+            int equals = pair.indexOf('=');
+            if (equals <= 0) {
+                throw new IllegalArgumentException("expected Name=value, found " + pair);
+            }
+            parameters.put(pair.substring(0, equals), pair.substring(equals + 1));
+        }
+        return parameters;
     }
 
     /**

@@ -43,7 +43,7 @@ public final class Plugins implements AutoCloseable {
     @Override
     public void close() {
         watcher.close();
-        hosts.values().forEach(PluginHost::close);
+        hosts.values().stream().distinct().forEach(PluginHost::close); // a host may host more than one kind
         copies.close();
     }
 }

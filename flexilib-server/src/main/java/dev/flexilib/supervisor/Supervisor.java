@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -27,6 +28,7 @@ public final class Supervisor {
 
     private final ListeningSocket socket;
     private final List<String> childCommand;
+    private final Map<String, String> childEnvironment;
     private final Path crashReports;
     private final Duration shutdownTimeout;
     private final Diagnostics diagnostics;
@@ -34,10 +36,11 @@ public final class Supervisor {
     private volatile Process child;
     private volatile boolean interruptedOnce;
 
-    private Supervisor(ListeningSocket socket, List<String> childCommand, Path crashReports, Duration shutdownTimeout,
-                       Diagnostics diagnostics) {
+    private Supervisor(ListeningSocket socket, List<String> childCommand, Map<String, String> childEnvironment,
+                       Path crashReports, Duration shutdownTimeout, Diagnostics diagnostics) {
         this.socket = socket;
         this.childCommand = childCommand;
+        this.childEnvironment = Map.copyOf(childEnvironment);
         this.crashReports = crashReports;
         this.shutdownTimeout = shutdownTimeout;
         this.diagnostics = diagnostics;
@@ -50,11 +53,17 @@ public final class Supervisor {
      */
     public static int run(InetAddress address, int port, List<String> childMain, Duration shutdownTimeout,
                           Diagnostics diagnostics) throws IOException, InterruptedException {
+        return run(address, port, childMain, Map.of(), shutdownTimeout, diagnostics);
+    }
+
+    /** As {@link #run(InetAddress, int, List, Duration, Diagnostics)}, the children's environment this one's with {@code childEnvironment} set. */
+    public static int run(InetAddress address, int port, List<String> childMain, Map<String, String> childEnvironment,
+                          Duration shutdownTimeout, Diagnostics diagnostics) throws IOException, InterruptedException {
         ListeningSocket socket = ListeningSocket.open(address, port);
         socket.becomeStandardInput();
         Path crashReports = Files.createTempDirectory("flexilib-crashes-");
-        Supervisor supervisor = new Supervisor(socket, childCommand(crashReports, childMain), crashReports,
-                shutdownTimeout, diagnostics);
+        Supervisor supervisor = new Supervisor(socket, childCommand(crashReports, childMain), childEnvironment,
+                crashReports, shutdownTimeout, diagnostics);
         diagnostics.info(Event.SUPERVISOR_STARTED, "listening on " + address.getHostAddress() + ":" + socket.port()
                 + " (supervisor pid " + ProcessHandle.current().pid() + ")");
         supervisor.handleSignals();
@@ -126,7 +135,9 @@ public final class Supervisor {
         if (stopping.getCount() == 0) {
             return null;
         }
-        Process process = new ProcessBuilder(childCommand)
+        ProcessBuilder builder = new ProcessBuilder(childCommand);
+        builder.environment().putAll(childEnvironment);
+        Process process = builder
                 .redirectInput(ProcessBuilder.Redirect.INHERIT)
                 .redirectOutput(ProcessBuilder.Redirect.INHERIT)
                 .redirectError(ProcessBuilder.Redirect.INHERIT)

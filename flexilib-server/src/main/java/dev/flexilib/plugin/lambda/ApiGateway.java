@@ -61,14 +61,41 @@ abstract sealed class ApiGateway {
     }
 
     static ApiGateway of(String payloadFormat) {
-        return payloadFormat.equals("1.0") ? new RestApi() : new HttpApi();
+        return payloadFormat.equals("1.0") ? new RestApi(null) : new HttpApi();
+    }
+
+    /**
+     * A REST API whose {@code BinaryMediaTypes} are these ({@code image/png},
+     * {@code image/*}, {@code *}{@code /*}; SAM's {@code ~1} for {@code /} taken): a body of
+     * such a type reaches the function base64-encoded, any other as text.
+     */
+    static ApiGateway restApi(List<String> binaryMediaTypes) {
+        return new RestApi(binaryMediaTypes.stream().map(type -> type.replace("~1", "/").toLowerCase(Locale.ROOT))
+                .toList());
     }
 
     /** How long API Gateway waits for the function before answering on its own (HTTP API 30 s, REST 29 s). */
     abstract long integrationTimeoutMillis();
 
-    /** The event for {@code request}, which arrived at {@code epochMillis}; {@code requestId} is the gateway's own. */
-    abstract ObjectNode event(Request request, String requestId, long epochMillis);
+    /**
+     * The route a request took: its key ({@code GET /items/{id}}, or {@code $default}), the
+     * resource path ({@code /items/{id}}), the values of its path parameters, the path
+     * as the API saw it (without a base path it is mounted at), and the stage.
+     */
+    record Match(String routeKey, String resource, Map<String, String> pathParameters, String path, String stage,
+                 Map<String, String> stageVariables) {
+
+        /** A function routed alone: every path is its, as an HTTP API's {@code $default} route or a REST {@code /{proxy+}}. */
+        static Match everything(Request request, ApiGateway gateway) {
+            String path = ApiGateway.path(request);
+            boolean root = path.equals("/");
+            return new Match("$default", root ? "/" : "/{proxy+}", root ? Map.of() : Map.of("proxy",
+                    decodePath(path.substring(1))), path, gateway instanceof RestApi ? RestApi.STAGE : "$default", Map.of());
+        }
+    }
+
+    /** The event for {@code request} on {@code match}, which arrived at {@code epochMillis}; {@code requestId} is the gateway's own. */
+    abstract ObjectNode event(Request request, Match match, String requestId, long epochMillis);
 
     /** The HTTP response API Gateway gives for {@code outcome}. */
     abstract Response response(Outcome outcome, String requestId);
@@ -130,6 +157,11 @@ abstract sealed class ApiGateway {
         return parameters;
     }
 
+    /** A path's percent-escapes decoded; unlike a query's, its '+' is a plus. */
+    static String decodePath(String text) {
+        return decode(text.replace("+", "%2B"));
+    }
+
     static String decode(String text) {
         try {
             return URLDecoder.decode(text, StandardCharsets.UTF_8);
@@ -140,8 +172,12 @@ abstract sealed class ApiGateway {
 
     /** The body, as text for the text media types and base64 for the rest; sets isBase64Encoded. */
     static void body(ObjectNode event, Request request, boolean nullWhenEmpty) {
+        body(event, request, nullWhenEmpty, !isText(request.header("content-type").orElse("")));
+    }
+
+    static void body(ObjectNode event, Request request, boolean nullWhenEmpty, boolean binary) {
         byte[] body = request.body().toArray();
-        boolean text = isText(request.header("content-type").orElse(""));
+        boolean text = !binary;
         if (body.length == 0) {
             if (nullWhenEmpty) {
                 event.putNull("body");
@@ -153,8 +189,12 @@ abstract sealed class ApiGateway {
         event.put("isBase64Encoded", !text);
     }
 
+    private static String mediaType(String contentType) {
+        return contentType.split(";", 2)[0].strip().toLowerCase(Locale.ROOT);
+    }
+
     private static boolean isText(String contentType) {
-        String type = contentType.split(";", 2)[0].strip().toLowerCase(Locale.ROOT);
+        String type = mediaType(contentType);
         return type.startsWith("text/") || TEXT_TYPES.contains(type) || type.endsWith("+json") || type.endsWith("+xml");
     }
 
@@ -221,11 +261,11 @@ abstract sealed class ApiGateway {
         }
 
         @Override
-        ObjectNode event(Request request, String requestId, long epochMillis) {
+        ObjectNode event(Request request, Match match, String requestId, long epochMillis) {
             ObjectNode event = Json.object();
             event.put("version", "2.0");
-            event.put("routeKey", "$default");
-            String path = path(request);
+            event.put("routeKey", match.routeKey());
+            String path = match.path();
             event.put("rawPath", path);
             event.put("rawQueryString", rawQuery(request));
             Map<String, String> headers = new LinkedHashMap<>();
@@ -252,6 +292,14 @@ abstract sealed class ApiGateway {
                 ObjectNode parameters = event.putObject("queryStringParameters");
                 query.forEach((name, values) -> parameters.put(name, String.join(",", values)));
             }
+            if (!match.pathParameters().isEmpty()) {
+                ObjectNode parameters = event.putObject("pathParameters");
+                match.pathParameters().forEach(parameters::put);
+            }
+            if (!match.stageVariables().isEmpty()) {
+                ObjectNode variables = event.putObject("stageVariables");
+                match.stageVariables().forEach(variables::put);
+            }
             ObjectNode context = event.putObject("requestContext");
             String host = host(request);
             context.put("accountId", "123456789012");
@@ -266,8 +314,8 @@ abstract sealed class ApiGateway {
                     : request.remoteAddress().getAddress().getHostAddress());
             http.put("userAgent", request.header("user-agent").orElse(""));
             context.put("requestId", requestId);
-            context.put("routeKey", "$default");
-            context.put("stage", "$default");
+            context.put("routeKey", match.routeKey());
+            context.put("stage", match.stage());
             context.put("time", time(epochMillis));
             context.put("timeEpoch", epochMillis);
             body(event, request, false);
@@ -316,12 +364,26 @@ abstract sealed class ApiGateway {
 
     /** Payload format 1.0: REST APIs, through a {@code /{proxy+}} resource. */
     static final class RestApi extends ApiGateway {
-        private static final String STAGE = "local";
+        static final String STAGE = "local";
+        /** Null: every body but text is binary (a function routed alone, through {@code /{proxy+}}). */
+        private final List<String> binaryMediaTypes;
 
-        RestApi() {
+        RestApi(List<String> binaryMediaTypes) {
+            this.binaryMediaTypes = binaryMediaTypes;
             super("x-amzn-RequestId", 502, "{\"message\": \"Internal server error\"}",
                     504, "{\"message\": \"Endpoint request timed out\"}", "{\"message\": \"Too Many Requests\"}",
                     "{\"message\": \"Request Too Long\"}");
+        }
+
+        /** Whether {@code type} is one of the API's binary media types (a {@code type/*} or {@code *}{@code /*} among them). */
+        private boolean isBinary(String type) {
+            for (String binary : binaryMediaTypes) {
+                if (binary.equals(type) || binary.equals("*/*")
+                        || (binary.endsWith("/*") && type.startsWith(binary.substring(0, binary.length() - 1)))) {
+                    return true;
+                }
+            }
+            return false;
         }
 
         @Override
@@ -330,10 +392,10 @@ abstract sealed class ApiGateway {
         }
 
         @Override
-        ObjectNode event(Request request, String requestId, long epochMillis) {
+        ObjectNode event(Request request, Match match, String requestId, long epochMillis) {
             ObjectNode event = Json.object();
-            String path = path(request);
-            String resource = path.equals("/") ? "/" : "/{proxy+}";
+            String path = match.path();
+            String resource = match.resource();
             event.put("resource", resource);
             event.put("path", path);
             event.put("httpMethod", request.method());
@@ -355,17 +417,23 @@ abstract sealed class ApiGateway {
                     values.forEach(multi.withArray(name)::add);
                 });
             }
-            if (resource.equals("/")) {
+            if (match.pathParameters().isEmpty()) {
                 event.putNull("pathParameters");
             } else {
-                event.putObject("pathParameters").put("proxy", decode(path.substring(1)));
+                ObjectNode parameters = event.putObject("pathParameters");
+                match.pathParameters().forEach(parameters::put);
             }
-            event.putNull("stageVariables");
+            if (match.stageVariables().isEmpty()) {
+                event.putNull("stageVariables");
+            } else {
+                ObjectNode variables = event.putObject("stageVariables");
+                match.stageVariables().forEach(variables::put);
+            }
             ObjectNode context = event.putObject("requestContext");
             String host = host(request);
             context.put("accountId", "123456789012");
             context.put("resourceId", "flexilib");
-            context.put("stage", STAGE);
+            context.put("stage", match.stage());
             context.put("requestId", requestId);
             context.put("extendedRequestId", requestId);
             ObjectNode identity = context.putObject("identity");
@@ -382,13 +450,14 @@ abstract sealed class ApiGateway {
             context.put("resourcePath", resource);
             context.put("httpMethod", request.method());
             context.put("apiId", "flexilib");
-            context.put("path", "/" + STAGE + path);
+            context.put("path", "/" + match.stage() + path);
             context.put("protocol", request.protocol());
             context.put("requestTime", time(epochMillis));
             context.put("requestTimeEpoch", epochMillis);
             context.put("domainName", host);
             context.put("domainPrefix", host.split("\\.", 2)[0]);
-            body(event, request, true);
+            String contentType = request.header("content-type").orElse("");
+            body(event, request, true, binaryMediaTypes == null ? !isText(contentType) : isBinary(mediaType(contentType)));
             return event;
         }
 

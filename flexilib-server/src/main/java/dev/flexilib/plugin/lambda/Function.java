@@ -80,13 +80,14 @@ final class Function implements Plugin {
         if (invoked.isPresent() && invoked.get().equals(config.name())) {
             return Handled.of(InvokeApi.invoke(this, request));
         }
-        return Handled.of(throughApiGateway(request));
+        return Handled.of(throughApiGateway(request, gateway, ApiGateway.Match.everything(request, gateway)));
     }
 
-    private Response throughApiGateway(Request request) {
+    /** Invokes the function for {@code request}, which took {@code match} on an API of {@code gateway}'s kind. */
+    Response throughApiGateway(Request request, ApiGateway gateway, ApiGateway.Match match) {
         long now = System.currentTimeMillis();
         String requestId = gateway.newRequestId();
-        byte[] event = Json.bytes(gateway.event(request, requestId, now));
+        byte[] event = Json.bytes(gateway.event(request, match, requestId, now));
         if (event.length > ApiGateway.MAX_EVENT_BYTES) {
             return gateway.eventTooLarge(requestId);
         }

@@ -4,6 +4,7 @@ import dev.flexilib.Diagnostics;
 import dev.flexilib.config.ConfigException;
 import dev.flexilib.config.FunctionConfig;
 import dev.flexilib.config.PluginSpec;
+import dev.flexilib.config.SamTemplate;
 import dev.flexilib.http.LocalListeners;
 import dev.flexilib.plugin.Plugin;
 import dev.flexilib.plugin.PluginHost;
@@ -14,7 +15,13 @@ import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -38,6 +45,7 @@ public final class LambdaHost implements PluginHost {
 
     private final Diagnostics diagnostics;
     private final Duration idleTimeout;
+    private final SamTemplate.Overrides sam;
     private final ExecutorService threads = Executors.newThreadPerTaskExecutor(
             Thread.ofVirtual().name("flexilib-lambda-", 0).factory());
     private final List<Function> functions = new CopyOnWriteArrayList<>();
@@ -47,10 +55,15 @@ public final class LambdaHost implements PluginHost {
 
     private record Shared(Path scratch, LocalListeners listeners, Launcher launcher, ScheduledExecutorService timers) {}
 
-    /** {@code idleTimeout}: an execution environment idle this long is stopped. */
-    public LambdaHost(Diagnostics diagnostics, Duration idleTimeout) {
+    /**
+     * {@code idleTimeout}: an execution environment idle this long is stopped;
+     * {@code sam}: what SAM templates are read with (the SAM CLI's
+     * {@code --parameter-overrides} and {@code --env-vars}).
+     */
+    public LambdaHost(Diagnostics diagnostics, Duration idleTimeout, SamTemplate.Overrides sam) {
         this.diagnostics = diagnostics;
         this.idleTimeout = idleTimeout;
+        this.sam = sam;
     }
 
     private synchronized Shared shared() {
@@ -142,6 +155,9 @@ public final class LambdaHost implements PluginHost {
     }
 
     private Plugin loadHere(PluginSpec spec) throws PluginLoadException {
+        if (spec.kind() == PluginSpec.Kind.SAM) {
+            return loadApplication(spec);
+        }
         FunctionConfig config;
         try {
             config = FunctionConfig.read(spec.path());
@@ -161,10 +177,76 @@ public final class LambdaHost implements PluginHost {
         return function;
     }
 
-    /** The settings file, and the code it names (a new build of the code makes a new generation). */
+    /**
+     * A SAM application: every function's code in a task root of its own, and every
+     * runtime initialised before the generation is published (a new version with one
+     * broken function leaves the old application serving).
+     */
+    private Plugin loadApplication(PluginSpec spec) throws PluginLoadException {
+        SamTemplate template;
+        try {
+            template = readTemplate(spec.path());
+        } catch (ConfigException e) {
+            throw new PluginLoadException(e.getMessage(), e);
+        }
+        Map<String, Function> functions = new LinkedHashMap<>();
+        ApiRoutes routes = new ApiRoutes();
+        Map<String, ApiGateway> gateways = new HashMap<>(); // one per API and payload format
+        try {
+            int generation = generations.incrementAndGet();
+            for (SamTemplate.Function resource : template.functions()) {
+                Path taskRoot = shared().scratch().resolve(resource.config().name() + "-" + generation);
+                CodeCopy.prepare(resource.config().code(), taskRoot, resource.config().java());
+                Function function = new Function(resource.config(), this, taskRoot);
+                functions.put(resource.logicalId(), function);
+                this.functions.add(function);
+                resource.routes().forEach(route -> routes.add(route, function, gateways.computeIfAbsent(
+                        route.api().logicalId() + " " + route.payloadFormat(), key -> route.rest()
+                                ? ApiGateway.restApi(route.api().binaryMediaTypes()) : ApiGateway.of(route.payloadFormat()))));
+            }
+            warmUp(functions.values());
+        } catch (RuntimeException e) {
+            functions.values().forEach(Function::close);
+            throw e;
+        }
+        return new SamApplication(template, spec.entryPoint().orElse(""), functions, routes);
+    }
+
+    /** Initialises every function's first runtime at once; the first failure fails them all. */
+    private static void warmUp(Collection<Function> functions) throws PluginLoadException {
+        List<CompletableFuture<String>> started = functions.stream().map(function -> {
+            CompletableFuture<String> failure = new CompletableFuture<>();
+            Thread.ofVirtual().start(() -> {
+                try {
+                    function.warmUp();
+                    failure.complete(null);
+                } catch (EnvironmentPool.InitFailed e) {
+                    failure.complete(function.config().name() + "'s runtime did not initialise: " + e.getMessage());
+                }
+            });
+            return failure;
+        }).toList();
+        for (CompletableFuture<String> failure : started) {
+            String message = failure.join();
+            if (message != null) {
+                throw new PluginLoadException(message);
+            }
+        }
+    }
+
+    private SamTemplate readTemplate(Path file) {
+        return sam.read(file);
+    }
+
+    /** The settings file (or template), and the code it names: a new build of the code makes a new generation. */
     @Override
     public List<Path> sources(PluginSpec spec) {
         try {
+            if (spec.kind() == PluginSpec.Kind.SAM) {
+                List<Path> sources = new ArrayList<>(List.of(spec.path()));
+                readTemplate(spec.path()).functions().forEach(function -> sources.add(function.config().code()));
+                return sources;
+            }
             return List.of(spec.path(), FunctionConfig.read(spec.path()).code());
         } catch (ConfigException e) {
             return List.of(spec.path()); // its load reports the errors
