@@ -70,7 +70,9 @@ final class CheckCommand implements Callable<Integer> {
             System.out.printf("  %-9s %-30s -> %s [%s]%n", route.line() == 0 ? "" : "line " + route.line(),
                     route.key(), route.backend(), kind);
             if (route.backend() instanceof PluginSpec plugin && plugin.kind() == PluginSpec.Kind.SAM) {
-                printApplication(sam.read(plugin.path()));
+                SamTemplate template = sam.read(plugin.path());
+                printApplication(template);
+                template.warnings().forEach(warning -> System.err.println("warning: " + warning));
             }
         }
         config.warnings().forEach(warning -> System.err.println("warning: " + warning));

@@ -216,14 +216,17 @@ public final class ProxyIni {
         }
     }
 
-    /** A SAM application mounted at {@code pathPrefix}: its template read now, its warnings reported once. */
+    /**
+     * A SAM application mounted at {@code pathPrefix}: its template read now, so that its
+     * errors stop the config (what it does not emulate is said as each version of it loads).
+     */
     private PluginSpec parseTemplate(int line, Path template, String pathPrefix) {
         if (!Files.isRegularFile(template)) {
             error(line, "SAM template " + template + " does not exist");
             return null;
         }
         try {
-            warnings.addAll(sam.read(template).warnings());
+            sam.read(template);
             return PluginSpec.sam(template, pathPrefix);
         } catch (ConfigException e) {
             errors.addAll(e.errors());

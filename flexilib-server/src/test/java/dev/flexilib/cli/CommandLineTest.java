@@ -85,4 +85,65 @@ class CommandLineTest {
             assertThat(process.awaitExit()).as("SIGTERM stops the server").isIn(0, 143);
         }
     }
+
+    @Test
+    void samServesATemplateWithTheSamClisOptions() throws Exception {
+        Path template = TestServer.repo().resolve("examples/sam/template.yaml");
+        Path envVars = Files.writeString(dir.resolve("env.json"), """
+                {"ItemsFunction": {"TABLE_NAME": "from-env-vars"}, "Parameters": {"STAGE": "overridden"}}
+                """);
+
+        try (ServerProcess process = ServerProcess.start(dir, Map.of(), "sam", template.toString(), "--port", "0",
+                "--parameter-overrides", "Stage=prod", "--env-vars", envVars.toString())) {
+            int port = process.awaitPort();
+            HttpResponse<String> item = get(port, "/items/1");
+            assertThat(item.statusCode()).isEqualTo(200);
+            assertThat(item.headers().firstValue("x-table")).hasValue("from-env-vars");
+            assertThat(get(port, "/hello/you").body()).isEqualTo("Hello from a C custom runtime at /hello/you!");
+            assertThat(process.stderr()).as("--warm-containers EAGER: both runtimes started before serving")
+                    .contains("ItemsFunction: execution environment 1", "GreeterFunction: execution environment 1");
+
+            process.signal("TERM");
+            assertThat(process.awaitExit()).isIn(0, 143);
+        }
+    }
+
+    @Test
+    void samWithoutATemplateSaysWhereItLooked() throws Exception {
+        try (ServerProcess process = ServerProcess.start(dir, Map.of(), "sam")) {
+            assertThat(process.awaitExit()).isEqualTo(2);
+            assertThat(process.stderr()).contains("no SAM template here: looked for template.yaml, template.yml");
+        }
+    }
+
+    @Test
+    void checkValidatesATemplateReportingWhatIsNotEmulated() throws Exception {
+        Files.createDirectories(dir.resolve("fn"));
+        Path good = Files.writeString(dir.resolve("template.yaml"), """
+                Transform: AWS::Serverless-2016-10-31
+                Resources:
+                  Table:
+                    Type: AWS::DynamoDB::Table
+                  Fn:
+                    Type: AWS::Serverless::Function
+                    Properties: {CodeUri: fn, Runtime: provided.al2023, Handler: bootstrap}
+                """);
+        Path bad = Files.writeString(dir.resolve("bad.yaml"), """
+                Resources:
+                  Fn:
+                    Type: AWS::Serverless::Function
+                    Properties:
+                      CodeUri: fn
+                      Runtime: provided.al2023
+                      Timeout: 901
+                """);
+
+        try (ServerProcess ok = ServerProcess.start(dir, Map.of(), "check", good.toString());
+             ServerProcess failing = ServerProcess.start(dir, Map.of(), "check", bad.toString())) {
+            assertThat(ok.awaitExit()).isZero();
+            assertThat(ok.stderr()).contains("template.yaml:3: AWS::DynamoDB::Table (Table) is not emulated");
+            assertThat(failing.awaitExit()).isEqualTo(1);
+            assertThat(failing.stderr()).contains("bad.yaml:7: Fn: Timeout");
+        }
+    }
 }

@@ -31,10 +31,15 @@ public final class InvokeApi {
 
     /** The function an Invoke API request names (its name, or the last part of its ARN), if it is one. */
     public static Optional<String> functionName(Request request) {
-        if (!request.method().equals("POST")) {
+        return functionName(request.method(), request.target());
+    }
+
+    /** As {@link #functionName(Request)}, for a request {@code method} {@code target}. */
+    static Optional<String> functionName(String method, String target) {
+        if (!method.equals("POST")) {
             return Optional.empty();
         }
-        Matcher matcher = PATH.matcher(request.target());
+        Matcher matcher = PATH.matcher(target);
         if (!matcher.matches()) {
             return Optional.empty();
         }

@@ -189,6 +189,7 @@ public final class LambdaHost implements PluginHost {
         } catch (ConfigException e) {
             throw new PluginLoadException(e.getMessage(), e);
         }
+        template.warnings().forEach(warning -> diagnostics.warn(Diagnostics.Event.CONFIG_WARNING, warning.toString()));
         Map<String, Function> functions = new LinkedHashMap<>();
         ApiRoutes routes = new ApiRoutes();
         Map<String, ApiGateway> gateways = new HashMap<>(); // one per API and payload format

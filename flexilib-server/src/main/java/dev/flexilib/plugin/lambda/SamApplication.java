@@ -46,7 +46,9 @@ final class SamApplication implements Plugin {
 
     @Override
     public Handled handle(Request request) {
-        Optional<String> invoked = InvokeApi.functionName(request);
+        String target = request.target().startsWith(basePath) ? request.target().substring(basePath.length())
+                : request.target();
+        Optional<String> invoked = InvokeApi.functionName(request.method(), target);
         if (invoked.isPresent()) {
             return Handled.of(functions.entrySet().stream().filter(function -> function.getKey().equals(invoked.get())
                             || function.getValue().config().name().equals(invoked.get())).findFirst()
@@ -55,7 +57,9 @@ final class SamApplication implements Plugin {
         }
         String path = ApiGateway.path(request);
         String below = path.startsWith(basePath) ? path.substring(basePath.length()) : path;
-        Optional<ApiRoutes.Found> found = routes.find(request.method(), below.isEmpty() ? "/" : below);
+        // mounted at /api, a request for /apix is not below it
+        Optional<ApiRoutes.Found> found = below.isEmpty() || below.startsWith("/")
+                ? routes.find(request.method(), below.isEmpty() ? "/" : below) : Optional.empty();
         if (found.isEmpty()) {
             return Handled.of(template.restApi()
                     ? answer(403, "{\"message\":\"Missing Authentication Token\"}", "x-amzn-ErrorType",
