@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The Lambda benchmark: warm Lambda routes (the Java example on AWS's runtime client, and the C
-# custom runtime) against the native hello plugin on the same flexilib and against nginx's
-# `return 200`, with wrk on loopback; then the Java example's cold start.
+# custom runtime, each alone and as routes of the example SAM application) against the native
+# hello plugin on the same flexilib and against nginx's `return 200`, with wrk on loopback; then
+# the Java example's cold start.
 #
 #   bench/lambda.sh                # ROUNDS=3 DURATION=5s CONNECTIONS=32 STARTS=3
 #
@@ -41,7 +42,7 @@ await_200() {  # URL NAME
 install_tools
 command -v curl >/dev/null || die "curl is missing"
 for built in flexilib-server/target/flexilib-server.jar examples/lambda/java-hello/target/lambda-java-hello.jar \
-             examples/lambda/c-hello/build/bootstrap examples/native/build/libhello.so; do
+             examples/lambda/c-hello/build/bootstrap examples/native/build/libhello.so examples/sam/items/target/items.jar; do
   [ -e "$root/$built" ] || "$root/bin/build"
 done
 
@@ -52,10 +53,14 @@ sed "s/\"Timeout\"/\"ReservedConcurrentExecutions\": $CONNECTIONS, \"Timeout\"/;
   "$root/examples/lambda/hello-java.json" > "$work/functions/java.json"
 sed "s/\"Timeout\"/\"ReservedConcurrentExecutions\": $CONNECTIONS, \"Timeout\"/; s#\"CodeUri\": \"#\"CodeUri\": \"$root/examples/lambda/#" \
   "$root/examples/lambda/hello-c.json" > "$work/functions/c.json"
+# the example SAM application, its code where it is, its functions allowed as many environments
+sed "s#^    Timeout: 10#    Timeout: 10\n    ReservedConcurrentExecutions: $CONNECTIONS#; s#CodeUri: \([^ ]*\)#CodeUri: $root/examples/sam/\1#" \
+  "$root/examples/sam/template.yaml" > "$work/functions/sam.yaml"
 cat > "$work/functions/proxy.ini" <<INI
 /hello = $root/examples/native/build/libhello.so
 /lambda/java = lambda:java.json
 /lambda/c = lambda:c.json
+/sam = lambda:sam.yaml
 INI
 
 read -r nginx_port flexi < <(free_ports 2)
@@ -75,7 +80,7 @@ CONF
 PORT=$flexi LISTEN_ADDRESS=127.0.0.1 "$root/bin/flexilib" --config "$work/functions/proxy.ini" >/dev/null 2>"$work/flexilib.stderr" &
 pids+=($!)
 await_200 "http://127.0.0.1:$nginx_port/" nginx
-for path in /hello /lambda/java /lambda/c; do await_200 "http://127.0.0.1:$flexi$path" "flexilib $path"; done
+for path in /hello /lambda/java /lambda/c /sam/hello/bench /sam/items/2; do await_200 "http://127.0.0.1:$flexi$path" "flexilib $path"; done
 
 run() {  # PORT PATH CONNECTIONS -> "req/s p50ms p99ms errors"
   wrk -t1 -c"$3" -d"$DURATION" --latency "http://127.0.0.1:$1$2" > "$work/wrk.out"
@@ -84,7 +89,8 @@ run() {  # PORT PATH CONNECTIONS -> "req/s p50ms p99ms errors"
     "$(awk '/Non-2xx|Socket errors/ {n=split($0, f, /[^0-9]+/); for (i=1;i<=n;i++) e+=f[i]} END {print e+0}' "$work/wrk.out")"
 }
 
-routes=("nginx $nginx_port /" "native $flexi /hello" "lambda-c $flexi /lambda/c" "lambda-java $flexi /lambda/java")
+routes=("nginx $nginx_port /" "native $flexi /hello" "lambda-c $flexi /lambda/c" "lambda-java $flexi /lambda/java"
+        "sam-c $flexi /sam/hello/bench" "sam-java $flexi /sam/items/2")
 echo "bench: warming up (each route, ${CONNECTIONS} connections, 10 s: every environment starts, the JIT compiles)" >&2
 for route in "${routes[@]}"; do
   set -- $route
@@ -108,16 +114,18 @@ echo "### Lambda routes, $(date -u '+%F %H:%M') UTC"
 echo
 echo "$(nproc) cores · wrk -t1 -d$DURATION, $ROUNDS rounds per row after a 10 s warm-up, routes alternating within each round."
 echo "Java example: examples/lambda/hello-java.json (java21 on AWS's runtime interface client); C: examples/lambda/hello-c.json"
-echo "(provided.al2023); both with ReservedConcurrentExecutions $CONNECTIONS. Native: the hello plugin on the same server."
+echo "(provided.al2023); sam-java and sam-c: the same kinds of function as routes GET /items/{id} (REST) and"
+echo "GET /hello/{name} (HTTP API) of examples/sam/template.yaml; all with ReservedConcurrentExecutions $CONNECTIONS."
+echo "Native: the hello plugin on the same server."
 echo
 echo "One connection (a request at a time):"
 echo
 echo "| route | p50 ms | p99 ms | warm overhead vs the native plugin, p50 | p99 |"
 echo "| --- | ---: | ---: | ---: | ---: |"
 native50=$(field native 1 2); native99=$(field native 1 3)
-for name in nginx native lambda-c lambda-java; do
+for name in nginx native lambda-c lambda-java sam-c sam-java; do
   p50=$(field "$name" 1 2); p99=$(field "$name" 1 3)
-  if [[ $name == lambda-* ]]; then
+  if [[ $name == lambda-* || $name == sam-* ]]; then
     printf '| %s | %.3f | %.3f | %.3f ms | %.3f ms |\n' "$name" "$p50" "$p99" \
       "$(echo "$p50 $native50" | awk '{print $1-$2}')" "$(echo "$p99 $native99" | awk '{print $1-$2}')"
   else
@@ -130,7 +138,7 @@ echo
 echo "| route | req/s | p50 ms | p99 ms | errors | ratio to native | ratio to nginx |"
 echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"
 native_rps=$(field native "$CONNECTIONS" 1); nginx_rps=$(field nginx "$CONNECTIONS" 1)
-for name in nginx native lambda-c lambda-java; do
+for name in nginx native lambda-c lambda-java sam-c sam-java; do
   rps=$(field "$name" "$CONNECTIONS" 1)
   printf '| %s | %.0f | %.3f | %.3f | %s | %.2f | %.2f |\n' "$name" "$rps" "$(field "$name" "$CONNECTIONS" 2)" \
     "$(field "$name" "$CONNECTIONS" 3)" "$(awk '{s+=$4} END {print s}' "$work/$name-$CONNECTIONS.rounds")" \
