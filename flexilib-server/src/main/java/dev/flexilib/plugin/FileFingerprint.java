@@ -12,7 +12,7 @@ import java.util.concurrent.TimeUnit;
  * time. Equal fingerprints mean "nothing to reload"; a file replaced by rename
  * or rewritten in place changes at least one of them.
  */
-record FileFingerprint(Object fileKey, long size, long modifiedNanos) {
+public record FileFingerprint(Object fileKey, long size, long modifiedNanos) {
 
     static final FileFingerprint MISSING = new FileFingerprint("missing", -1, -1);
 

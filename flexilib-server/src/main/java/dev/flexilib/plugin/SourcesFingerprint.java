@@ -7,11 +7,12 @@ import java.util.List;
 /**
  * What a plugin's sources looked like at one moment: its own file first, then,
  * for a kind whose code lives elsewhere (a Lambda function's settings name its
- * code), that code, a file or a directory tree. Equal fingerprints: nothing to reload.
+ * code), that code, a file or a directory tree. Equal fingerprints: nothing to reload
+ * (a host compares them too: a SAM application's new generation keeps a function whose code did not change).
  */
-record SourcesFingerprint(List<FileFingerprint> files) {
+public record SourcesFingerprint(List<FileFingerprint> files) {
 
-    static SourcesFingerprint of(List<Path> sources) {
+    public static SourcesFingerprint of(List<Path> sources) {
         return new SourcesFingerprint(sources.stream()
                 .map(source -> Files.isDirectory(source) ? FileFingerprint.ofTree(source) : FileFingerprint.of(source))
                 .toList());

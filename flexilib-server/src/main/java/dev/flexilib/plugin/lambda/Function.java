@@ -29,6 +29,8 @@ final class Function implements Plugin {
     private final EnvironmentPool pool;
     private final FunctionLog log;
     private final ApiGateway gateway;
+    /** The generations using it: one, its own, unless later generations of a SAM application kept it. */
+    private int users = 1;
 
     Function(FunctionConfig config, LambdaHost host, Path taskRoot) {
         this.config = config;
@@ -153,9 +155,41 @@ final class Function implements Plugin {
         }
     }
 
-    /** Stops the environments (the last request on this generation is done) and deletes its task root. */
+    /**
+     * One more generation uses this function (a SAM application's next one, when the
+     * function did not change); false if it was closed already.
+     */
+    synchronized boolean retain() {
+        if (users == 0) {
+            return false;
+        }
+        users++;
+        return true;
+    }
+
+    /**
+     * The generation using it is done: once no generation is, stops the environments
+     * and deletes the task root.
+     */
     @Override
     public void close() {
+        synchronized (this) {
+            if (users == 0 || --users > 0) {
+                return;
+            }
+        }
+        pool.close();
+        host.unloaded(this);
+    }
+
+    /** Closes it whatever uses it: the server is stopping. */
+    void stop() {
+        synchronized (this) {
+            if (users == 0) {
+                return;
+            }
+            users = 0;
+        }
         pool.close();
         host.unloaded(this);
     }

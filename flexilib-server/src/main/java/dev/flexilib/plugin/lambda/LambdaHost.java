@@ -9,6 +9,7 @@ import dev.flexilib.http.LocalListeners;
 import dev.flexilib.plugin.Plugin;
 import dev.flexilib.plugin.PluginHost;
 import dev.flexilib.plugin.PluginLoadException;
+import dev.flexilib.plugin.SourcesFingerprint;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URISyntaxException;
@@ -16,13 +17,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
@@ -50,8 +51,13 @@ public final class LambdaHost implements PluginHost {
             Thread.ofVirtual().name("flexilib-lambda-", 0).factory());
     private final List<Function> functions = new CopyOnWriteArrayList<>();
     private final AtomicInteger generations = new AtomicInteger();
+    /** The functions of each SAM application's latest generation, for the next one to keep if they did not change. */
+    private final Map<PluginSpec, Map<String, Kept>> applications = new ConcurrentHashMap<>();
     /** What the environments share, made when the first function loads: a server without one has none of it. */
     private Shared shared;
+
+    /** A SAM application's function, and what it was made from. */
+    private record Kept(Function function, FunctionConfig config, SourcesFingerprint code) {}
 
     private record Shared(Path scratch, LocalListeners listeners, Launcher launcher, ScheduledExecutorService timers) {}
 
@@ -180,7 +186,9 @@ public final class LambdaHost implements PluginHost {
     /**
      * A SAM application: every function's code in a task root of its own, and every
      * runtime initialised before the generation is published (a new version with one
-     * broken function leaves the old application serving).
+     * broken function leaves the old application serving). A function the previous
+     * generation has with the same settings and the same code is kept, warm: a rebuilt
+     * JAR restarts its own function, a new route restarts none.
      */
     private Plugin loadApplication(PluginSpec spec) throws PluginLoadException {
         SamTemplate template;
@@ -190,31 +198,47 @@ public final class LambdaHost implements PluginHost {
             throw new PluginLoadException(e.getMessage(), e);
         }
         template.warnings().forEach(warning -> diagnostics.warn(Diagnostics.Event.CONFIG_WARNING, warning.toString()));
-        Map<String, Function> functions = new LinkedHashMap<>();
+        Map<String, Kept> previous = applications.getOrDefault(spec, Map.of());
+        Map<String, Kept> kept = new LinkedHashMap<>();
+        List<Function> started = new ArrayList<>();
         ApiRoutes routes = new ApiRoutes();
         Map<String, ApiGateway> gateways = new HashMap<>(); // one per API and payload format
         try {
             int generation = generations.incrementAndGet();
             for (SamTemplate.Function resource : template.functions()) {
-                Path taskRoot = shared().scratch().resolve(resource.config().name() + "-" + generation);
-                CodeCopy.prepare(resource.config().code(), taskRoot, resource.config().java());
-                Function function = new Function(resource.config(), this, taskRoot);
-                functions.put(resource.logicalId(), function);
-                this.functions.add(function);
-                resource.routes().forEach(route -> routes.add(route, function, gateways.computeIfAbsent(
+                FunctionConfig config = resource.config();
+                SourcesFingerprint code = SourcesFingerprint.of(List.of(config.code()));
+                Kept before = previous.get(resource.logicalId());
+                Function function;
+                if (before != null && before.config().equals(config) && before.code().equals(code)
+                        && before.function().retain()) {
+                    function = before.function();
+                } else {
+                    Path taskRoot = shared().scratch().resolve(config.name() + "-" + generation);
+                    CodeCopy.prepare(config.code(), taskRoot, config.java());
+                    function = new Function(config, this, taskRoot);
+                    this.functions.add(function);
+                    started.add(function);
+                }
+                kept.put(resource.logicalId(), new Kept(function, config, code));
+                Function routed = function;
+                resource.routes().forEach(route -> routes.add(route, routed, gateways.computeIfAbsent(
                         route.api().logicalId() + " " + route.payloadFormat(), key -> route.rest()
                                 ? ApiGateway.restApi(route.api().binaryMediaTypes()) : ApiGateway.of(route.payloadFormat()))));
             }
-            warmUp(functions.values());
+            warmUp(started);
         } catch (RuntimeException e) {
-            functions.values().forEach(Function::close);
+            kept.values().forEach(function -> function.function().close());
             throw e;
         }
+        applications.put(spec, kept);
+        Map<String, Function> functions = new LinkedHashMap<>();
+        kept.forEach((id, function) -> functions.put(id, function.function()));
         return new SamApplication(template, spec.entryPoint().orElse(""), functions, routes);
     }
 
     /** Initialises every function's first runtime at once; the first failure fails them all. */
-    private static void warmUp(Collection<Function> functions) throws PluginLoadException {
+    private static void warmUp(List<Function> functions) throws PluginLoadException {
         List<CompletableFuture<String>> started = functions.stream().map(function -> {
             CompletableFuture<String> failure = new CompletableFuture<>();
             Thread.ofVirtual().start(() -> {
@@ -281,7 +305,7 @@ public final class LambdaHost implements PluginHost {
 
     @Override
     public void close() {
-        functions.forEach(Function::close);
+        functions.forEach(Function::stop);
         threads.shutdownNow();
         synchronized (this) {
             if (shared != null) {

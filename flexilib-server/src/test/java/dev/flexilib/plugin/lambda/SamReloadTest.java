@@ -16,8 +16,9 @@ import org.junit.jupiter.api.io.TempDir;
  * A SAM application reloaded while clients load two of its routes: a custom
  * runtime's bootstrap rewritten, the template changed, a Java function's JAR
  * rebuilt in place as Maven rebuilds it; no request fails, none mixes two
- * versions, no client sees an older version after a newer one, and a broken
- * template leaves the last good application serving.
+ * versions, no client sees an older version after a newer one, a function that
+ * did not change is kept warm, and a broken template leaves the last good
+ * application serving.
  */
 class SamReloadTest {
     private static final int CLIENTS = 4;
@@ -54,6 +55,12 @@ class SamReloadTest {
                     }
                 }
                 """.formatted(number, number)).build();
+    }
+
+    /** How many versions of function {@code id} started: each one's first environment said it was ready. */
+    private static long started(TestServer server, String id) {
+        return server.countEvents(Event.LAMBDA_ENVIRONMENT, line -> line.startsWith(id + ": execution environment 1 ")
+                && line.contains("is ready"));
     }
 
     private static String template(String environment) {
@@ -100,10 +107,14 @@ class SamReloadTest {
                 Files.writeString(template, template("\n      Environment: {Variables: {VERSION: v" + i + "}}"));
                 native_.awaitResponses("v" + i);
             }
+            assertThat(started(server, "Java")).as("the Java function did not change: kept warm").isEqualTo(1);
+            assertThat(started(server, "Native")).as("each version of the custom runtime started").isEqualTo(5);
             for (int i = 1; i <= 2; i++) {
                 jar(i).writeInPlace(jar); // as Maven's jar plugin writes it: the same file, rewritten
                 java.awaitResponses("v" + i);
             }
+            assertThat(started(server, "Java")).isEqualTo(3);
+            assertThat(started(server, "Native")).as("a rebuilt JAR restarts its own function only").isEqualTo(5);
             Files.writeString(template, template("\n      Timeout: forever"));
             server.awaitEvent(Event.PLUGIN_LOAD_FAILED, line -> line.contains("template.yaml")
                     && line.contains("Timeout") && line.contains("keeps serving"));
