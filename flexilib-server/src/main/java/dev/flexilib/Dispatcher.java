@@ -2,14 +2,19 @@ package dev.flexilib;
 
 import dev.flexilib.Diagnostics.Event;
 import dev.flexilib.http.RequestHandler;
+import dev.flexilib.config.PluginSpec;
 import dev.flexilib.plugin.PluginFailure;
 import dev.flexilib.plugin.PluginOverloaded;
 import dev.flexilib.plugin.PluginSlot;
+import dev.flexilib.plugin.ServedPlugin;
 import dev.flexilib.plugin.lambda.InvokeApi;
 import dev.flexilib.proxy.ProxyTarget;
 import dev.flexilib.routing.Route;
 import dev.flexilib.routing.Router;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.function.Consumer;
 
@@ -33,14 +38,47 @@ final class Dispatcher implements RequestHandler {
     }
 
     @Override
-    public Optional<ProxyTarget> proxyFor(Request head) {
-        return router.peek(head).flatMap(route -> route instanceof Route.ProxyRoute proxy
-                ? Optional.of(new ProxyTarget(proxy.upstreams(), proxy.spec().key().pathPrefix())) : Optional.empty());
+    public Optional<CompletionStage<ProxyTarget>> proxyFor(Request head) {
+        return router.peek(head).flatMap(route -> switch (route) {
+            case Route.ProxyRoute proxy -> Optional.of(CompletableFuture.completedFuture(
+                    new ProxyTarget(proxy.upstreams(), proxy.spec().key().pathPrefix())));
+            case Route.PluginRoute plugin when plugin.slot().spec().kind() == PluginSpec.Kind.WORKER ->
+                    Optional.of(served(plugin));
+            case Route.PluginRoute plugin -> Optional.empty();
+        });
+    }
+
+    /** A Worker route's target: the workerd of the generation current now, held until the exchange ends. */
+    private CompletionStage<ProxyTarget> served(Route.PluginRoute route) {
+        String prefix = route.spec().key().pathPrefix();
+        return route.slot().lease().thenCompose(lease -> {
+            if (!(lease.plugin() instanceof ServedPlugin served)) {
+                lease.release().run();
+                return CompletableFuture.failedFuture(new PluginFailure(route.slot().spec() + " is not a served plugin"));
+            }
+            return served.upstreams().handle((group, failure) -> {
+                if (failure != null) {
+                    lease.release().run();
+                    throw failure instanceof CompletionException wrapped ? wrapped : new CompletionException(failure);
+                }
+                return new ProxyTarget(group, prefix, true, lease.release());
+            });
+        }).whenComplete((target, failure) -> {
+            if (failure != null) {
+                Throwable cause = failure instanceof CompletionException wrapped && wrapped.getCause() != null
+                        ? wrapped.getCause() : failure;
+                diagnostics.warn(Event.REQUEST_FAILED, head(route) + ": " + cause.getMessage());
+            }
+        });
+    }
+
+    private static String head(Route.PluginRoute route) {
+        return route.slot().spec().toString();
     }
 
     @Override
     public boolean proxies() {
-        return router.table().hasProxyRoutes();
+        return router.table().hasStreamedRoutes();
     }
 
     @Override

@@ -34,7 +34,9 @@ public record PluginSpec(Kind kind, Path path, Optional<String> entryPoint) impl
         /** An AWS Lambda function: {@code lambda:function.json}, its settings file. */
         LAMBDA,
         /** An AWS SAM application: {@code lambda:template.yaml}; its entry point is the path prefix it is mounted at. */
-        SAM
+        SAM,
+        /** A Cloudflare Worker: {@code worker.js}, {@code worker.mjs}, {@code wrangler.toml}, {@code wrangler.json(c)}. */
+        WORKER
     }
 
     @Override

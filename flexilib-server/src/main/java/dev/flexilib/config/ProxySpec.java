@@ -1,6 +1,8 @@
 package dev.flexilib.config;
 
+import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 import java.util.stream.Collectors;
 
 /**
@@ -19,11 +21,21 @@ public record ProxySpec(List<Upstream> upstreams) implements Backend {
      * trailing '/': with a base, the route's path prefix is replaced by it (as nginx's
      * {@code proxy_pass http://host/base} does); without one, the target goes as received.
      */
-    public record Upstream(boolean https, String host, int port, String basePath) {
+    public record Upstream(boolean https, String host, int port, String basePath, Optional<Path> socket) {
+
+        public Upstream(boolean https, String host, int port, String basePath) {
+            this(https, host, port, basePath, Optional.empty());
+        }
+
+        /** A server on the Unix domain socket {@code socket} (as flexilib reaches the workerd of a Worker). */
+        public static Upstream unix(Path socket) {
+            return new Upstream(false, "localhost", 0, "", Optional.of(socket));
+        }
+
         @Override
         public String toString() {
-            return (https ? "https://" : "http://") + (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port
-                    + basePath;
+            return socket.map(path -> "unix:" + path).orElseGet(() -> (https ? "https://" : "http://")
+                    + (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port + basePath);
         }
     }
 

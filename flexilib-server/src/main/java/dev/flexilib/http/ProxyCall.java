@@ -4,6 +4,7 @@ import dev.flexilib.Diagnostics;
 import dev.flexilib.Diagnostics.Event;
 import dev.flexilib.Response;
 import dev.flexilib.config.ProxySpec.Upstream;
+import dev.flexilib.plugin.PluginOverloaded;
 import dev.flexilib.proxy.ProxyTarget;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -29,6 +30,9 @@ import java.net.ConnectException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -45,7 +49,9 @@ final class ProxyCall {
 
     private final Connection connection;
     private final ChannelHandlerContext client;
-    private final ProxyTarget target;
+    private final CompletionStage<ProxyTarget> targetLater;
+    private ProxyTarget target;
+    private boolean released;
     private final HttpRequest head;
     private final Upstreams upstreams;
     private final Duration responseTimeout;
@@ -70,11 +76,15 @@ final class ProxyCall {
     private long responseHeadNanos;
     private ScheduledFuture<?> timeout;
 
-    ProxyCall(Connection connection, ChannelHandlerContext client, ProxyTarget target, HttpRequest head,
-              Upstreams upstreams, Duration responseTimeout, Diagnostics diagnostics) {
+    /**
+     * {@code target}: where the request goes, known now for a reverse-proxy route, and
+     * once its generation is ready for a Worker route (the client's body waits meanwhile).
+     */
+    ProxyCall(Connection connection, ChannelHandlerContext client, CompletionStage<ProxyTarget> target,
+              HttpRequest head, Upstreams upstreams, Duration responseTimeout, Diagnostics diagnostics) {
         this.connection = connection;
         this.client = client;
-        this.target = target;
+        this.targetLater = target;
         this.head = head;
         this.upstreams = upstreams;
         this.responseTimeout = responseTimeout;
@@ -94,8 +104,37 @@ final class ProxyCall {
         return responseHeadNanos;
     }
 
-    /** Picks an upstream, connects (or reuses a kept-alive connection) and sends what the client sent so far. */
+    /** Once the target is known: picks an upstream, connects (or reuses a kept-alive one), sends what the client sent. */
     void start() {
+        CompletableFuture<ProxyTarget> known = targetLater.toCompletableFuture();
+        if (known.isDone()) {
+            begin(known);
+        } else {
+            known.whenComplete((ignored, failure) -> client.executor().execute(() -> begin(known)));
+        }
+    }
+
+    private void begin(CompletableFuture<ProxyTarget> known) {
+        if (known.isCompletedExceptionally()) {
+            Throwable failure = known.exceptionNow();
+            if (failure instanceof CompletionException wrapped && wrapped.getCause() != null) {
+                failure = wrapped.getCause();
+            }
+            if (!finished) {
+                finished = true;
+                releasePending();
+                status = failure instanceof PluginOverloaded ? 503 : 500;
+                diagnostics.warn(Event.REQUEST_FAILED, describe() + ": " + failure.getMessage() + "; answered " + status);
+                connection.proxyFailed(this, status == 503 ? Response.text(503, "Service Unavailable\n")
+                        : Response.text(500, "Internal Server Error\n"));
+            }
+            return;
+        }
+        target = known.resultNow();
+        if (finished) { // the client left while the target was being made ready
+            releaseTarget();
+            return;
+        }
         upstream = target.group().choose();
         prepareHead();
         Channel idle = upstreams.idle(upstream);
@@ -262,6 +301,15 @@ final class ProxyCall {
         channel.pipeline().remove(io.netty.handler.timeout.IdleStateHandler.class);
         connection.tunnelled(this, channel);
         channel.pipeline().remove(io.netty.handler.codec.http.HttpClientCodec.class);
+        releaseTarget(); // a Worker's generation does not wait for a tunnel to end
+    }
+
+    /** The exchange no longer needs its target (a Worker's generation may stop once none does). */
+    private void releaseTarget() {
+        if (target != null && !released) {
+            released = true;
+            target.release().run();
+        }
     }
 
     /** The last response part was written (or failed to be): the exchange is over. */
@@ -277,6 +325,7 @@ final class ProxyCall {
     private void releaseUpstream(boolean reusable) {
         cancelTimeout();
         releasePending();
+        releaseTarget();
         if (channel == null) {
             return;
         }
@@ -297,7 +346,7 @@ final class ProxyCall {
                         + " trying " + next);
                 upstream = next;
                 head.setUri(target.rewrite(upstream, originalUri));
-                if (!upstreams.passHost()) {
+                if (!upstreams.passHost() && !target.worker()) {
                     head.headers().set(HttpHeaderNames.HOST, upstreamHost());
                 }
                 connectNew();
@@ -398,11 +447,15 @@ final class ProxyCall {
         if (chunked) {
             HttpUtil.setTransferEncodingChunked(head, true);
         }
-        ProxyHeaders.addForwarded(headers, (InetSocketAddress) client.channel().remoteAddress(), originalHost);
+        InetSocketAddress from = (InetSocketAddress) client.channel().remoteAddress();
+        ProxyHeaders.addForwarded(headers, from, originalHost);
+        if (target.worker()) {
+            headers.set("cf-connecting-ip", from.getAddress().getHostAddress());
+        }
         originalUri = head.uri();
         head.setUri(target.rewrite(upstream, originalUri));
         head.setProtocolVersion(HttpVersion.HTTP_1_1);
-        if (originalHost.isEmpty() || !upstreams.passHost()) {
+        if (originalHost.isEmpty() || !(upstreams.passHost() || target.worker())) {
             headers.set(HttpHeaderNames.HOST, upstreamHost());
         }
     }

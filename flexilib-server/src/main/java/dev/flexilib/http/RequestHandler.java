@@ -4,6 +4,7 @@ import dev.flexilib.Handled;
 import dev.flexilib.Request;
 import dev.flexilib.proxy.ProxyTarget;
 import java.util.Optional;
+import java.util.concurrent.CompletionStage;
 import java.util.function.Consumer;
 
 /** What the network layer hands requests to. */
@@ -11,12 +12,13 @@ public interface RequestHandler {
 
     /**
      * Whether the request with this head (its body not read yet, so empty) goes to
-     * upstream servers, which get it streamed; otherwise its body is read whole and
-     * it goes to {@link #handle}. Called on an event loop.
+     * upstream servers — a reverse-proxy route's, or a Worker's workerd — which get
+     * it streamed once the target completes; otherwise its body is read whole and it
+     * goes to {@link #handle}. Called on an event loop, so it must not block.
      */
-    Optional<ProxyTarget> proxyFor(Request head);
+    Optional<CompletionStage<ProxyTarget>> proxyFor(Request head);
 
-    /** Whether any route goes to upstream servers now: when none does, heads need no look at all. */
+    /** Whether any route goes to upstream servers now (proxies or Workers): when none does, heads need no look. */
     boolean proxies();
 
     /**

@@ -6,9 +6,11 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
+import io.netty.channel.epoll.EpollDomainSocketChannel;
 import io.netty.channel.epoll.EpollSocketChannel;
-import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioDomainSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.channel.unix.DomainSocketAddress;
 import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
@@ -16,6 +18,10 @@ import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.FastThreadLocal;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.net.UnixDomainSocketAddress;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.HashMap;
@@ -76,14 +82,22 @@ final class Upstreams {
         } catch (SSLException e) {
             return promise.setFailure(e);
         }
-        new Bootstrap()
+        Bootstrap bootstrap = new Bootstrap()
                 .group(loop)
-                .channel(epoll ? EpollSocketChannel.class : NioSocketChannel.class)
-                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) connectTimeout.toMillis())
-                .option(ChannelOption.TCP_NODELAY, true)
-                .handler(new ChannelInitializer<SocketChannel>() {
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) connectTimeout.toMillis());
+        SocketAddress address;
+        if (upstream.socket().isPresent()) {
+            Path socket = upstream.socket().get();
+            bootstrap.channel(epoll ? EpollDomainSocketChannel.class : NioDomainSocketChannel.class);
+            address = epoll ? new DomainSocketAddress(socket.toFile()) : UnixDomainSocketAddress.of(socket);
+        } else {
+            bootstrap.channel(epoll ? EpollSocketChannel.class : NioSocketChannel.class)
+                    .option(ChannelOption.TCP_NODELAY, true);
+            address = InetSocketAddress.createUnresolved(upstream.host(), upstream.port());
+        }
+        bootstrap.handler(new ChannelInitializer<Channel>() {
                     @Override
-                    protected void initChannel(SocketChannel channel) {
+                    protected void initChannel(Channel channel) {
                         if (context != null) {
                             channel.pipeline().addLast(context.newHandler(channel.alloc(), upstream.host(), upstream.port()));
                         }
@@ -93,7 +107,7 @@ final class Upstreams {
                                 .addLast(new UpstreamHandler());
                     }
                 })
-                .connect(upstream.host(), upstream.port())
+                .connect(address)
                 .addListener(future -> {
                     if (future.isSuccess()) {
                         promise.setSuccess(((io.netty.channel.ChannelFuture) future).channel());

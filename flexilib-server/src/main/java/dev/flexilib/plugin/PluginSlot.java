@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 
 /**
@@ -66,6 +67,33 @@ public final class PluginSlot extends RefCounted {
         } finally {
             generation.release();
         }
+    }
+
+    /** A generation's plugin held for one exchange; {@code release} lets the generation go. */
+    public record Lease(Plugin plugin, Runnable release) {}
+
+    /**
+     * The current generation's plugin, held for an exchange the network layer streams
+     * itself (a {@link ServedPlugin}'s): at once when it is loaded, else once it has
+     * loaded on an {@link #executor()} thread (failing with {@link PluginFailure}).
+     * The caller runs the lease's release when the exchange is over.
+     */
+    public CompletableFuture<Lease> lease() {
+        Generation generation = current;
+        if (generation != null && generation.tryRetain()) {
+            return CompletableFuture.completedFuture(new Lease(generation.plugin(), generation::release));
+        }
+        if (!tryRetain()) {
+            return CompletableFuture.failedFuture(new PluginFailure("plugin " + spec + " is no longer routed"));
+        }
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                Generation loaded = acquireGeneration();
+                return new Lease(loaded.plugin(), loaded::release);
+            } finally {
+                release();
+            }
+        }, executor());
     }
 
     /** Loads the plugin now rather than on its first request; a failure is logged and answers 500 later. */

@@ -62,6 +62,11 @@ public final class RouteTable {
         return new RouteTable(routes, slots, upstreams);
     }
 
+    /** Whether some route's requests are streamed to a server: a reverse proxy's upstreams, or a Worker's workerd. */
+    public boolean hasStreamedRoutes() {
+        return !upstreams.isEmpty() || slots.keySet().stream().anyMatch(spec -> spec.kind() == PluginSpec.Kind.WORKER);
+    }
+
     /** Whether some route is a Lambda function: then the Invoke API is served too. */
     public boolean hasFunctions() {
         return !functions.isEmpty();

@@ -1,6 +1,7 @@
 package dev.flexilib.plugin.lambda;
 
 import dev.flexilib.config.FunctionConfig;
+import dev.flexilib.plugin.ChildProcesses;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -14,9 +15,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.jar.JarFile;
 
 /**
@@ -26,10 +24,8 @@ import java.util.jar.JarFile;
  * client with the options Lambda's Java runtimes use (C1 only, the serial
  * collector, heap, metaspace and code cache from MemorySize).
  *
- * <p>Every process is started from one long-lived platform thread under
- * {@code setpriv --pdeathsig KILL}: the kernel kills it when the thread that
- * started it ends, which happens only when the serving process dies, however
- * it dies. The process runs in the function's task root.
+ * <p>Every process dies with the serving process ({@link ChildProcesses}) and
+ * runs in the function's task root.
  */
 final class Launcher implements AutoCloseable {
     private static final String RIC_MAIN = "com.amazonaws.services.lambda.runtime.api.client.AWSLambda";
@@ -41,9 +37,7 @@ final class Launcher implements AutoCloseable {
 
     private final Path javaRuntime;
     private final Path scratch;
-    private final boolean setpriv = Files.isExecutable(Path.of("/usr/bin/setpriv"));
-    private final ExecutorService spawner = Executors.newSingleThreadExecutor(
-            Thread.ofPlatform().name("flexilib-lambda-spawner").daemon().factory());
+    private final ChildProcesses processes = new ChildProcesses("flexilib-lambda-spawner");
     private Path jni;
 
     /** {@code javaRuntime}: the directory holding AWS's runtime interface client and its libraries. */
@@ -55,11 +49,7 @@ final class Launcher implements AutoCloseable {
     /** Starts the runtime, its stdout and stderr appended to {@code output}. */
     Process start(Function function, int runtimeApiPort, Path output) throws IOException, InterruptedException {
         FunctionConfig config = function.config();
-        List<String> command = new ArrayList<>();
-        if (setpriv) {
-            command.addAll(List.of("/usr/bin/setpriv", "--pdeathsig", "KILL", "--"));
-        }
-        command.addAll(config.java() ? java(config, function.taskRoot()) : bootstrap(function.taskRoot()));
+        List<String> command = config.java() ? java(config, function.taskRoot()) : bootstrap(function.taskRoot());
         ProcessBuilder builder = new ProcessBuilder(command).directory(function.taskRoot().toFile())
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(output.toFile()))
                 .redirectError(ProcessBuilder.Redirect.appendTo(output.toFile()));
@@ -73,13 +63,7 @@ final class Launcher implements AutoCloseable {
         });
         environment.putAll(lambdaVariables(function, runtimeApiPort));
         environment.putAll(config.environment());
-        try {
-            Process process = spawner.submit(builder::start).get();
-            process.getOutputStream().close(); // a runtime reads its events from the Runtime API, not stdin
-            return process;
-        } catch (ExecutionException e) {
-            throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
-        }
+        return processes.start(builder); // a runtime reads its events from the Runtime API, not stdin
     }
 
     private static List<String> bootstrap(Path taskRoot) throws IOException {
@@ -175,6 +159,6 @@ final class Launcher implements AutoCloseable {
 
     @Override
     public void close() {
-        spawner.shutdownNow();
+        processes.close();
     }
 }

@@ -12,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletionStage;
 import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -47,7 +48,7 @@ final class RuntimeApi implements RequestHandler {
     }
 
     @Override
-    public Optional<ProxyTarget> proxyFor(Request head) {
+    public Optional<CompletionStage<ProxyTarget>> proxyFor(Request head) {
         return Optional.empty();
     }
 
