@@ -40,7 +40,9 @@ public final class Diagnostics {
         PROXY_FAILED("proxy.failed"),
         LIMIT_REACHED("limit.reached"),
         LAMBDA_LOG("lambda.log"),
-        LAMBDA_ENVIRONMENT("lambda.environment");
+        LAMBDA_ENVIRONMENT("lambda.environment"),
+        WORKER_LOG("worker.log"),
+        WORKER_PROCESS("worker.process");
 
         private final String id;
 

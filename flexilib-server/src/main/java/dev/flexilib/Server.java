@@ -12,6 +12,7 @@ import dev.flexilib.http.HttpServer;
 import dev.flexilib.plugin.Plugins;
 import dev.flexilib.plugin.java.JavaHost;
 import dev.flexilib.plugin.lambda.LambdaHost;
+import dev.flexilib.plugin.workers.WorkersHost;
 import dev.flexilib.plugin.natives.NativeHost;
 import dev.flexilib.routing.Route;
 import dev.flexilib.routing.RouteTable;
@@ -71,7 +72,8 @@ public final class Server implements AutoCloseable {
         Plugins plugins = new Plugins(Map.of(
                 PluginSpec.Kind.NATIVE, new NativeHost(settings.workerThreads(), settings.preallocationBytes()),
                 PluginSpec.Kind.JAVA, new JavaHost(diagnostics, settings.javaConcurrency()),
-                PluginSpec.Kind.LAMBDA, lambda, PluginSpec.Kind.SAM, lambda),
+                PluginSpec.Kind.LAMBDA, lambda, PluginSpec.Kind.SAM, lambda,
+                PluginSpec.Kind.WORKER, new WorkersHost(diagnostics, System.getenv())),
                 diagnostics, settings.reloadQuietPeriod());
         Router router = new Router(RouteTable.build(config, plugins, RouteTable.empty()));
         if (settings.preload()) {

@@ -164,6 +164,9 @@ public final class ProxyIni {
             error(line, "'" + value + "' is not a valid plugin path: " + e.getReason());
             return null;
         }
+        if (entryPoint.isEmpty() && WorkerConfig.isWorker(file)) {
+            return parseWorker(line, path);
+        }
         PluginSpec.Kind kind = file.endsWith(".jar") ? PluginSpec.Kind.JAVA : PluginSpec.Kind.NATIVE;
         if (!Files.exists(path)) {
             warnings.add(new ConfigError(this.file, line, "plugin file " + path
@@ -228,6 +231,25 @@ public final class ProxyIni {
         try {
             sam.read(template);
             return PluginSpec.sam(template, pathPrefix);
+        } catch (ConfigException e) {
+            errors.addAll(e.errors());
+            return null;
+        }
+    }
+
+    /**
+     * A Cloudflare Worker: its module or wrangler file read now, so that its errors stop
+     * the config with their lines; one that does not exist yet is a warning, as for plugins.
+     */
+    private PluginSpec parseWorker(int line, Path path) {
+        if (!Files.exists(path)) {
+            warnings.add(new ConfigError(this.file, line, "Worker " + path
+                    + " does not exist yet; the route answers 500 until it appears"));
+            return new PluginSpec(PluginSpec.Kind.WORKER, path, Optional.empty());
+        }
+        try {
+            warnings.addAll(WorkerConfig.read(path).warnings());
+            return new PluginSpec(PluginSpec.Kind.WORKER, path, Optional.empty());
         } catch (ConfigException e) {
             errors.addAll(e.errors());
             return null;

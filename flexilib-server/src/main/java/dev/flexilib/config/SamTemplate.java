@@ -167,7 +167,7 @@ public record SamTemplate(Path file, List<Function> functions, List<ConfigError>
 
     private static final class Reader {
         private final Path file;
-        private final CloudFormationYaml.Template template;
+        private final LocatedTree template;
         private final JsonNode root;
         private final Map<String, String> overrides;
         private final EnvVars envVars;
@@ -176,7 +176,7 @@ public record SamTemplate(Path file, List<Function> functions, List<ConfigError>
         private final List<ConfigError> warnings = new ArrayList<>();
         private final Map<String, Api> apis = new LinkedHashMap<>();
 
-        Reader(Path file, CloudFormationYaml.Template template, Map<String, String> overrides, EnvVars envVars) {
+        Reader(Path file, LocatedTree template, Map<String, String> overrides, EnvVars envVars) {
             this.file = file;
             this.template = template;
             this.root = template.root();

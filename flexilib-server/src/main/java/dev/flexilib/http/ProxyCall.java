@@ -448,9 +448,11 @@ final class ProxyCall {
             HttpUtil.setTransferEncodingChunked(head, true);
         }
         InetSocketAddress from = (InetSocketAddress) client.channel().remoteAddress();
-        ProxyHeaders.addForwarded(headers, from, originalHost);
         if (target.worker()) {
+            // a Worker sees the client's request as Cloudflare hands it over: its own headers, and who sent it
             headers.set("cf-connecting-ip", from.getAddress().getHostAddress());
+        } else {
+            ProxyHeaders.addForwarded(headers, from, originalHost);
         }
         originalUri = head.uri();
         head.setUri(target.rewrite(upstream, originalUri));
