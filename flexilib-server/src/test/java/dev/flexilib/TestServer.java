@@ -133,8 +133,14 @@ public final class TestServer implements AutoCloseable {
     }
 
     /** Waits until an event of this kind whose message matches has been reported (now or earlier). */
-    public synchronized Report awaitEvent(Event event, Predicate<String> message) throws InterruptedException {
-        long deadline = System.nanoTime() + TIMEOUT.toNanos();
+    public Report awaitEvent(Event event, Predicate<String> message) throws InterruptedException {
+        return awaitEvent(event, message, TIMEOUT);
+    }
+
+    /** As {@link #awaitEvent(Event, Predicate)}, for an event that can take up to {@code timeout} to come. */
+    public synchronized Report awaitEvent(Event event, Predicate<String> message, Duration timeout)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
             for (Report report : reports) {
                 if (report.event() == event && message.test(report.message())) {
@@ -143,7 +149,7 @@ public final class TestServer implements AutoCloseable {
             }
             long left = deadline - System.nanoTime();
             if (left <= 0) {
-                throw new AssertionError("no " + event.id() + " event matched within " + TIMEOUT + "; reports: " + reports);
+                throw new AssertionError("no " + event.id() + " event matched within " + timeout + "; reports: " + reports);
             }
             TimeUnit.NANOSECONDS.timedWait(this, left);
         }

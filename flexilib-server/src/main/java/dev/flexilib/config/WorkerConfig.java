@@ -89,7 +89,43 @@ public record WorkerConfig(Path file, Path directory, String name, Path main, Ob
         String format = fileName.endsWith(".toml") ? "TOML" : "JSON";
         LocatedTree tree = LocatedTree.read(absolute, factory, format, "wrangler settings: name, main, "
                 + "compatibility_date, vars, ...", (tag, value) -> value);
+        if (format.equals("TOML")) {
+            tree = new LocatedTree(tree.root(), tomlLines(absolute)); // Jackson's TOML parser keeps no locations
+        }
         return new Reader(absolute, tree).wrangler();
+    }
+
+    /**
+     * Where each key of a TOML file is: {@code key = ...} lines under their
+     * {@code [table]} or {@code [[array]]} headers, as JSON pointers.
+     */
+    private static Map<String, Integer> tomlLines(Path file) {
+        Map<String, Integer> lines = new LinkedHashMap<>();
+        Map<String, Integer> arrayCounts = new LinkedHashMap<>();
+        List<String> text;
+        try {
+            text = Files.readAllLines(file, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            return lines;
+        }
+        String table = "";
+        for (int i = 0; i < text.size(); i++) {
+            String line = text.get(i).strip();
+            if (line.startsWith("[[") && line.contains("]]")) {
+                String name = "/" + line.substring(2, line.indexOf("]]")).strip().replace('.', '/');
+                int index = arrayCounts.merge(name, 1, Integer::sum) - 1;
+                table = name + "/" + index;
+                lines.putIfAbsent(name, i + 1);
+                lines.put(table, i + 1);
+            } else if (line.startsWith("[") && line.contains("]")) {
+                table = "/" + line.substring(1, line.indexOf(']')).strip().replace('.', '/');
+                lines.putIfAbsent(table, i + 1);
+            } else if (line.contains("=") && !line.startsWith("#")) {
+                String key = line.substring(0, line.indexOf('=')).strip().replace("\"", "");
+                lines.putIfAbsent(table + "/" + key.replace('.', '/'), i + 1);
+            }
+        }
+        return lines;
     }
 
     private static final class Reader {

@@ -104,7 +104,7 @@ final class WorkerProcess {
         Thread.ofPlatform().daemon().name("flexilib-worker-control-" + name).start(this::readControl);
         Thread.ofVirtual().name("flexilib-worker-out-" + name).start(() -> readOutput(process.getInputStream(),
                 line -> diagnostics.info(Event.WORKER_LOG, name + ": " + line)));
-        Thread.ofVirtual().name("flexilib-worker-err-" + name).start(() -> readOutput(process.getErrorStream(),
+        Thread errors = Thread.ofVirtual().name("flexilib-worker-err-" + name).start(() -> readOutput(process.getErrorStream(),
                 line -> {
                     synchronized (errorTail) {
                         if (errorTail.size() == TAIL_LINES) {
@@ -116,6 +116,11 @@ final class WorkerProcess {
                 }));
         process.onExit().thenRun(() -> {
             exitedNanos = System.nanoTime();
+            try {
+                errors.join(Duration.ofSeconds(2)); // what it said as it exited, before that is quoted
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
             if (!ready.isDone()) {
                 ready.completeExceptionally(new IOException("workerd exited with status " + process.exitValue()
                         + " before it listened" + tail()));

@@ -1,5 +1,7 @@
 package dev.flexilib.plugin.workers;
 
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.flexilib.Diagnostics;
 import dev.flexilib.config.ConfigException;
 import dev.flexilib.config.PluginSpec;
@@ -120,13 +122,55 @@ public final class WorkersHost implements PluginHost {
         }
     }
 
-    /** {@code .wrangler/flexilib/NAME/wrangler.json} in the Worker's directory, written whole. */
+    /**
+     * {@code .wrangler/flexilib/NAME/wrangler.json} in the Worker's directory, written
+     * whole. Unless the Worker is unbundled, its {@code main} is an entry module that
+     * wraps the Worker's own, to run its {@code scheduled} handler when asked.
+     */
     private static Path writeConfig(WorkerConfig config) throws IOException {
         Path state = Files.createDirectories(config.directory().resolve(".wrangler").resolve("flexilib")
                 .resolve(config.name()));
-        Path file = state.resolve("wrangler.json");
-        Path aside = state.resolve("wrangler.json.tmp");
-        Files.writeString(aside, config.wrangler().toPrettyString());
+        ObjectNode wrangler = config.wrangler().deepCopy();
+        if (!wrangler.path("no_bundle").asBoolean(false)) {
+            Path entry = writeWhole(state.resolve("entry.mjs"), entry(config.main()));
+            wrangler.put("main", entry.toString());
+        }
+        return writeWhole(state.resolve("wrangler.json"), wrangler.toPrettyString());
+    }
+
+    /**
+     * The Worker's module, with {@code GET .../cdn-cgi/handler/scheduled?cron=EXPR} running
+     * its {@code scheduled} handler (as {@code wrangler dev --test-scheduled} offers;
+     * {@code /cdn-cgi/} never reaches a Worker on Cloudflare). A class-based Worker is
+     * served as it is.
+     */
+    private static String entry(Path main) {
+        String module = JsonNodeFactory.instance.textNode(main.toString()).toString(); // a JavaScript string
+        return """
+                // written by flexilib: the Worker's own module, and a way to run its scheduled handler by hand
+                import * as module from %1$s;
+                export * from %1$s;
+                const worker = module.default;
+                const SCHEDULED = "/cdn-cgi/handler/scheduled";
+                export default typeof worker !== "object" || worker === null ? worker
+                  : Object.assign(Object.create(worker), {
+                      async fetch(request, env, ctx) {
+                        const url = new URL(request.url);
+                        if (url.pathname.endsWith(SCHEDULED) && typeof worker.scheduled === "function") {
+                          const time = Number(url.searchParams.get("time") ?? Date.now());
+                          await worker.scheduled({ type: "scheduled", cron: url.searchParams.get("cron") ?? "",
+                            scheduledTime: time, noRetry() {} }, env, ctx);
+                          return new Response("Ran scheduled event");
+                        }
+                        return worker.fetch(request, env, ctx);
+                      },
+                    });
+                """.formatted(module);
+    }
+
+    private static Path writeWhole(Path file, String text) throws IOException {
+        Path aside = file.resolveSibling(file.getFileName() + ".tmp");
+        Files.writeString(aside, text);
         return Files.move(aside, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     }
 
