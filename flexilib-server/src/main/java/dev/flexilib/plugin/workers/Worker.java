@@ -107,8 +107,8 @@ final class Worker implements ServedPlugin {
                 process = next;
             }
             UpstreamGroup group = next.ready().join();
-            host.diagnostics().info(Event.WORKER_PROCESS, config.name() + ": workerd restarted (pid " + next.pid()
-                    + ")");
+            host.diagnostics().info(Event.WORKER_PROCESS, config.name() + ": workerd (pid " + next.pid()
+                    + ") started again");
             return group;
         } catch (IOException | CompletionException e) {
             throw new CompletionException(new PluginOverloaded(config.name() + ": workerd could not be restarted: "
