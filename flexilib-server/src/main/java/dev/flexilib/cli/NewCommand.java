@@ -1,5 +1,6 @@
 package dev.flexilib.cli;
 
+import dev.flexilib.config.WorkerConfig;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
@@ -30,14 +31,14 @@ import picocli.CommandLine.TypeConversionException;
  */
 @Command(name = "new", mixinStandardHelpOptions = true,
         description = "Creates a plugin project DIR/NAME that builds with one command (mvn for java and lambda-java, "
-                + "make for c) and serves as-is once routed in proxy.ini.")
+                + "make for c; a worker needs no build) and serves as-is once routed in proxy.ini.")
 final class NewCommand implements Callable<Integer> {
     /** The plugin API a Java project compiles against: this server's. */
     static final String API_VERSION = "0.1.0-SNAPSHOT";
     private static final Pattern VALID_NAME = Pattern.compile("[A-Za-z][A-Za-z0-9_-]*");
 
     enum Kind {
-        JAVA("Java plugin"), C("C plugin"), LAMBDA_JAVA("Java Lambda function");
+        JAVA("Java plugin"), C("C plugin"), LAMBDA_JAVA("Java Lambda function"), WORKER("Cloudflare Worker");
 
         final String label;
 
@@ -47,7 +48,7 @@ final class NewCommand implements Callable<Integer> {
     }
 
     @Parameters(index = "0", paramLabel = "KIND", converter = KindConverter.class,
-            description = "java, c or lambda-java")
+            description = "java, c, lambda-java or worker")
     Kind kind;
 
     @Parameters(index = "1", paramLabel = "NAME", description = "letters, digits, '-' and '_', starting with a letter; "
@@ -111,6 +112,7 @@ final class NewCommand implements Callable<Integer> {
             case JAVA -> Path.of("target", name + ".jar");
             case C -> Path.of("build", "lib" + name + ".so");
             case LAMBDA_JAVA -> Path.of(name + ".json");
+            case WORKER -> Path.of("wrangler.toml");
         };
         return Map.of(
                 "name", name,
@@ -120,6 +122,7 @@ final class NewCommand implements Callable<Integer> {
                 "apiVersion", API_VERSION,
                 "javaHome", System.getProperty("java.home"),
                 "project", project.toString(),
+                "compatibilityDate", WorkerConfig.DEFAULT_COMPATIBILITY_DATE,
                 "pluginPath", project.resolve(plugin).toString());
     }
 
@@ -140,6 +143,11 @@ final class NewCommand implements Callable<Integer> {
                     new Template("pom.xml", "pom.xml"),
                     new Template("Handler.java", values.get("source")),
                     new Template("function.json", name + ".json"),
+                    new Template("README.md", "README.md"));
+            case WORKER -> List.of(
+                    new Template("wrangler.toml", "wrangler.toml"),
+                    new Template("index.js", "src/index.js"),
+                    new Template("gitignore", ".gitignore"),
                     new Template("README.md", "README.md"));
         };
     }
@@ -190,8 +198,9 @@ final class NewCommand implements Callable<Integer> {
                 case "java" -> Kind.JAVA;
                 case "c" -> Kind.C;
                 case "lambda-java" -> Kind.LAMBDA_JAVA;
-                default -> throw new TypeConversionException("expected 'java', 'c' or 'lambda-java', found '" + value
-                        + "'");
+                case "worker" -> Kind.WORKER;
+                default -> throw new TypeConversionException("expected 'java', 'c', 'lambda-java' or 'worker', found '"
+                        + value + "'");
             };
         }
     }

@@ -170,6 +170,24 @@ class NewCommandTest {
         }
     }
 
+    @Test
+    void aWorkerServesAsWranglerWouldServeIt() throws Exception {
+        Run run = create("worker", "hello-worker");
+        Path project = dir.resolve("hello-worker");
+
+        assertThat(routeLine(run, "hello-worker")).isEqualTo("/hello-worker = " + project.resolve("wrangler.toml"));
+        assertThat(names(project)).containsExactlyInAnyOrder("wrangler.toml", "src", ".gitignore", "README.md");
+        assertNoPlaceholderLeft(project);
+
+        try (TestServer server = TestServer.withConfig(dir, "/hello-worker = hello-worker/wrangler.toml\n")) {
+            HttpResponse<String> response = server.get("/hello-worker/x");
+            assertThat(response.statusCode()).isEqualTo(200);
+            assertThat(response.headers().firstValue("content-type")).hasValue("application/json");
+            assertThat(response.body()).isEqualTo("{\"message\":\"Hello from hello-worker\",\"method\":\"GET\","
+                    + "\"path\":\"/hello-worker/x\",\"from\":\"127.0.0.1\"}");
+        }
+    }
+
     private static Path jarOf(Class<?> type) throws Exception {
         return Path.of(type.getProtectionDomain().getCodeSource().getLocation().toURI());
     }
@@ -213,7 +231,7 @@ class NewCommandTest {
         }
         Run unknown = flexilib("new", "rust", "x", "--dir", dir.toString());
         assertThat(unknown.status()).isEqualTo(2);
-        assertThat(unknown.err()).contains("expected 'java', 'c' or 'lambda-java'");
+        assertThat(unknown.err()).contains("expected 'java', 'c', 'lambda-java' or 'worker'");
         assertThat(names(dir)).containsExactly("taken");
     }
 
