@@ -12,9 +12,12 @@ import dev.flexilib.plugin.PluginHost;
 import dev.flexilib.plugin.PluginLoadException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -200,25 +203,35 @@ public final class WorkersHost implements PluginHost {
             sources.add(config.main());
         }
         Path root = config.main() == null ? config.directory() : config.main().getParent();
-        try (Stream<Path> files = Files.walk(root, 8)) {
-            files.filter(file -> !file.equals(root))
-                    .filter(file -> {
-                        for (Path part : root.relativize(file)) {
-                            if (NOT_SOURCES.contains(part.toString()) || part.toString().startsWith(".")) {
-                                return false;
-                            }
-                        }
-                        return true;
-                    })
-                    .filter(Files::isRegularFile)
-                    .filter(file -> MODULE_EXTENSIONS.contains(extension(file)))
-                    .filter(file -> !sources.contains(file))
-                    .sorted(Comparator.naturalOrder())
-                    .limit(MAX_SOURCES)
-                    .forEach(sources::add);
-        } catch (IOException | UncheckedIOException e) {
+        List<Path> modules = new ArrayList<>();
+        try {
+            Files.walkFileTree(root, Set.of(), 8, new SimpleFileVisitor<>() {
+                @Override
+                public FileVisitResult preVisitDirectory(Path directory, BasicFileAttributes attributes) {
+                    String name = directory.getFileName() == null ? "" : directory.getFileName().toString();
+                    return directory.equals(root) || !(NOT_SOURCES.contains(name) || name.startsWith("."))
+                            ? FileVisitResult.CONTINUE : FileVisitResult.SKIP_SUBTREE;
+                }
+
+                @Override
+                public FileVisitResult visitFile(Path file, BasicFileAttributes attributes) {
+                    if (attributes.isRegularFile() && MODULE_EXTENSIONS.contains(extension(file))
+                            && !sources.contains(file)) {
+                        modules.add(file);
+                    }
+                    return modules.size() < MAX_SOURCES ? FileVisitResult.CONTINUE : FileVisitResult.TERMINATE;
+                }
+
+                @Override
+                public FileVisitResult visitFileFailed(Path file, IOException e) {
+                    return FileVisitResult.CONTINUE;
+                }
+            });
+        } catch (IOException e) {
             // the files that could be listed are watched
         }
+        modules.sort(Comparator.naturalOrder());
+        sources.addAll(modules);
         return sources;
     }
 
