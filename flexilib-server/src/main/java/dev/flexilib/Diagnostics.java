@@ -42,7 +42,8 @@ public final class Diagnostics {
         LAMBDA_LOG("lambda.log"),
         LAMBDA_ENVIRONMENT("lambda.environment"),
         WORKER_LOG("worker.log"),
-        WORKER_PROCESS("worker.process");
+        WORKER_PROCESS("worker.process"),
+        WASM_LOG("wasm.log");
 
         private final String id;
 

@@ -12,6 +12,7 @@ import dev.flexilib.http.HttpServer;
 import dev.flexilib.plugin.Plugins;
 import dev.flexilib.plugin.java.JavaHost;
 import dev.flexilib.plugin.lambda.LambdaHost;
+import dev.flexilib.plugin.wasm.WasmHost;
 import dev.flexilib.plugin.workers.WorkersHost;
 import dev.flexilib.plugin.natives.NativeHost;
 import dev.flexilib.routing.Route;
@@ -73,7 +74,8 @@ public final class Server implements AutoCloseable {
                 PluginSpec.Kind.NATIVE, new NativeHost(settings.workerThreads(), settings.preallocationBytes()),
                 PluginSpec.Kind.JAVA, new JavaHost(diagnostics, settings.javaConcurrency()),
                 PluginSpec.Kind.LAMBDA, lambda, PluginSpec.Kind.SAM, lambda,
-                PluginSpec.Kind.WORKER, new WorkersHost(diagnostics, System.getenv())),
+                PluginSpec.Kind.WORKER, new WorkersHost(diagnostics, System.getenv()),
+                PluginSpec.Kind.WASM, new WasmHost(diagnostics, settings.wasmThreads(), settings.wasmMemoryBytes())),
                 diagnostics, settings.reloadQuietPeriod());
         Router router = new Router(RouteTable.build(config, plugins, RouteTable.empty()));
         if (settings.preload()) {

@@ -91,6 +91,13 @@ public final class TestServer implements AutoCloseable {
         return library;
     }
 
+    /** A bundled WebAssembly module built by the normal build: {@code wasm("misbehaving/loop")}. */
+    public static Path wasm(String name) {
+        Path module = repo().resolve("examples/wasm/" + name + ".wasm");
+        assertThat(module).as("example module (built by the examples/wasm module)").exists();
+        return module;
+    }
+
     public Server server() {
         return server;
     }

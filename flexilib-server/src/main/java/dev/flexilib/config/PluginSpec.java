@@ -25,6 +25,11 @@ public record PluginSpec(Kind kind, Path path, Optional<String> entryPoint) impl
         return new PluginSpec(Kind.SAM, template, Optional.of(basePath));
     }
 
+    /** A WebAssembly (WAGI) module, and the route's path prefix (its SCRIPT_NAME). */
+    public static PluginSpec wasm(Path module, String pathPrefix) {
+        return new PluginSpec(Kind.WASM, module, Optional.of(pathPrefix));
+    }
+
     /** How the plugin is hosted; recognised from the form of the value. */
     public enum Kind {
         /** A shared library with FlexiLib's C ABI: every value that no other kind claims. */
@@ -36,7 +41,9 @@ public record PluginSpec(Kind kind, Path path, Optional<String> entryPoint) impl
         /** An AWS SAM application: {@code lambda:template.yaml}; its entry point is the path prefix it is mounted at. */
         SAM,
         /** A Cloudflare Worker: {@code worker.js}, {@code worker.mjs}, {@code wrangler.toml}, {@code wrangler.json(c)}. */
-        WORKER
+        WORKER,
+        /** A WebAssembly WAGI module, {@code module.wasm}; its entry point is the path prefix it is mounted at. */
+        WASM
     }
 
     @Override
@@ -46,6 +53,9 @@ public record PluginSpec(Kind kind, Path path, Optional<String> entryPoint) impl
         }
         if (kind == Kind.SAM) {
             return "lambda:" + path + " at " + entryPoint.orElse("/");
+        }
+        if (kind == Kind.WASM) {
+            return path.toString();
         }
         return entryPoint.map(entry -> path + "#" + entry).orElse(path.toString());
     }

@@ -164,6 +164,9 @@ public final class ProxyIni {
             error(line, "'" + value + "' is not a valid plugin path: " + e.getReason());
             return null;
         }
+        if (entryPoint.isEmpty() && WasmConfig.isModule(file)) {
+            return parseWasm(line, path, pathPrefix);
+        }
         if (entryPoint.isEmpty() && WorkerConfig.isWorker(file)) {
             return parseWorker(line, path);
         }
@@ -250,6 +253,24 @@ public final class ProxyIni {
         try {
             warnings.addAll(WorkerConfig.read(path).warnings());
             return new PluginSpec(PluginSpec.Kind.WORKER, path, Optional.empty());
+        } catch (ConfigException e) {
+            errors.addAll(e.errors());
+            return null;
+        }
+    }
+
+    /**
+     * A WebAssembly module mounted at {@code pathPrefix}: its settings read now, so that their
+     * errors stop the config with their lines; the module itself is validated as it loads.
+     */
+    private PluginSpec parseWasm(int line, Path module, String pathPrefix) {
+        if (!Files.exists(module)) {
+            warnings.add(new ConfigError(this.file, line, "module " + module
+                    + " does not exist yet; the route answers 500 until it appears"));
+        }
+        try {
+            WasmConfig.read(module);
+            return PluginSpec.wasm(module, pathPrefix);
         } catch (ConfigException e) {
             errors.addAll(e.errors());
             return null;
