@@ -8,6 +8,9 @@ import dev.flexilib.config.RouteConfig;
 import dev.flexilib.config.RouteSpec;
 import dev.flexilib.config.SamTemplate;
 import dev.flexilib.config.ServerSettings;
+import dev.flexilib.config.WasmConfig;
+import dev.flexilib.plugin.PluginLoadException;
+import dev.flexilib.plugin.wasm.WasmHost;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -59,6 +62,7 @@ final class CheckCommand implements Callable<Integer> {
             System.err.println(e.errors().size() + (e.errors().size() == 1 ? " error" : " errors") + " in " + file);
             return 1;
         }
+        int invalid = 0;
         System.out.println(file + ": " + config.routes().size() + (config.routes().size() == 1 ? " route" : " routes")
                 + ", first match wins");
         for (RouteSpec route : config.routes()) {
@@ -69,6 +73,9 @@ final class CheckCommand implements Callable<Integer> {
             };
             System.out.printf("  %-9s %-30s -> %s [%s]%n", route.line() == 0 ? "" : "line " + route.line(),
                     route.key(), route.backend(), kind);
+            if (route.backend() instanceof PluginSpec plugin && plugin.kind() == PluginSpec.Kind.WASM) {
+                invalid += checkModule(plugin) ? 0 : 1;
+            }
             if (route.backend() instanceof PluginSpec plugin && plugin.kind() == PluginSpec.Kind.SAM) {
                 SamTemplate template = sam.read(plugin.path());
                 printApplication(template);
@@ -76,7 +83,23 @@ final class CheckCommand implements Callable<Integer> {
             }
         }
         config.warnings().forEach(warning -> System.err.println("warning: " + warning));
-        return 0;
+        return invalid == 0 ? 0 : 1;
+    }
+
+    /** A WebAssembly route's sandbox, and whether its module (if built) is one a WAGI host can run. */
+    private static boolean checkModule(PluginSpec plugin) {
+        WasmConfig settings = WasmConfig.read(plugin.path());
+        System.out.println("      " + settings.describe());
+        if (!Files.exists(plugin.path())) {
+            return true;
+        }
+        try {
+            WasmHost.validate(plugin.path(), settings);
+            return true;
+        } catch (PluginLoadException e) {
+            System.err.println(plugin.path() + ": " + e.getMessage());
+            return false;
+        }
     }
 
     /** Each function of a SAM application: its runtime and code, and its API routes. */

@@ -31,14 +31,15 @@ import picocli.CommandLine.TypeConversionException;
  */
 @Command(name = "new", mixinStandardHelpOptions = true,
         description = "Creates a plugin project DIR/NAME that builds with one command (mvn for java and lambda-java, "
-                + "make for c; a worker needs no build) and serves as-is once routed in proxy.ini.")
+                + "make for c and wasm; a worker needs no build) and serves as-is once routed in proxy.ini.")
 final class NewCommand implements Callable<Integer> {
     /** The plugin API a Java project compiles against: this server's. */
     static final String API_VERSION = "0.1.0-SNAPSHOT";
     private static final Pattern VALID_NAME = Pattern.compile("[A-Za-z][A-Za-z0-9_-]*");
 
     enum Kind {
-        JAVA("Java plugin"), C("C plugin"), LAMBDA_JAVA("Java Lambda function"), WORKER("Cloudflare Worker");
+        JAVA("Java plugin"), C("C plugin"), LAMBDA_JAVA("Java Lambda function"), WORKER("Cloudflare Worker"),
+        WASM("WebAssembly (WAGI) module");
 
         final String label;
 
@@ -48,7 +49,7 @@ final class NewCommand implements Callable<Integer> {
     }
 
     @Parameters(index = "0", paramLabel = "KIND", converter = KindConverter.class,
-            description = "java, c, lambda-java or worker")
+            description = "java, c, lambda-java, worker or wasm")
     Kind kind;
 
     @Parameters(index = "1", paramLabel = "NAME", description = "letters, digits, '-' and '_', starting with a letter; "
@@ -113,6 +114,7 @@ final class NewCommand implements Callable<Integer> {
             case C -> Path.of("build", "lib" + name + ".so");
             case LAMBDA_JAVA -> Path.of(name + ".json");
             case WORKER -> Path.of("wrangler.toml");
+            case WASM -> Path.of(name + ".wasm");
         };
         return Map.of(
                 "name", name,
@@ -148,6 +150,11 @@ final class NewCommand implements Callable<Integer> {
                     new Template("wrangler.toml", "wrangler.toml"),
                     new Template("index.js", "src/index.js"),
                     new Template("gitignore", ".gitignore"),
+                    new Template("README.md", "README.md"));
+            case WASM -> List.of(
+                    new Template("module.c", name + ".c"),
+                    new Template("module.properties", name + ".properties"),
+                    new Template("Makefile", "Makefile"),
                     new Template("README.md", "README.md"));
         };
     }
@@ -199,7 +206,8 @@ final class NewCommand implements Callable<Integer> {
                 case "c" -> Kind.C;
                 case "lambda-java" -> Kind.LAMBDA_JAVA;
                 case "worker" -> Kind.WORKER;
-                default -> throw new TypeConversionException("expected 'java', 'c', 'lambda-java' or 'worker', found '"
+                case "wasm" -> Kind.WASM;
+                default -> throw new TypeConversionException("expected 'java', 'c', 'lambda-java', 'worker' or 'wasm', found '"
                         + value + "'");
             };
         }

@@ -146,4 +146,26 @@ class CommandLineTest {
             assertThat(failing.stderr()).contains("bad.yaml:7: Fn: Timeout");
         }
     }
+
+    @Test
+    void checkValidatesWasmSettingsAndModules() throws Exception {
+        Files.copy(TestServer.wasm("hello"), dir.resolve("hello.wasm"));
+        Files.writeString(dir.resolve("hello.properties"), "memory_limit = 2MiB\ntime_limit = 500ms\n");
+        Files.writeString(dir.resolve("broken.wasm"), "\0asm but not really");
+        Files.writeString(dir.resolve("typo.properties"), "memory_limit = 1MiB\ntime_limt = 2s\n");
+        Path good = Files.writeString(dir.resolve("good.ini"), "/hello = hello.wasm\n");
+        Path broken = Files.writeString(dir.resolve("broken.ini"), "/broken = broken.wasm\n");
+        Path typo = Files.writeString(dir.resolve("typo.ini"), "/typo = typo.wasm\n");
+
+        try (ServerProcess ok = ServerProcess.start(dir, Map.of(), "check", good.toString());
+             ServerProcess invalid = ServerProcess.start(dir, Map.of(), "check", broken.toString());
+             ServerProcess misspelt = ServerProcess.start(dir, Map.of(), "check", typo.toString())) {
+            assertThat(ok.awaitExit()).isZero();
+            assertThat(ok.stderr()).doesNotContain("hello.wasm:");
+            assertThat(invalid.awaitExit()).isEqualTo(1);
+            assertThat(invalid.stderr()).contains("broken.wasm: not a valid WebAssembly module");
+            assertThat(misspelt.awaitExit()).isEqualTo(1);
+            assertThat(misspelt.stderr()).contains("typo.properties:2: unknown setting 'time_limt'");
+        }
+    }
 }

@@ -94,6 +94,28 @@ class NewCommandTest {
     }
 
     @Test
+    void aWasmModuleBuildsWithMakeAndServesAsIs() throws Exception {
+        Run run = create("wasm", "greet-wasm");
+        Path project = dir.resolve("greet-wasm");
+
+        assertThat(routeLine(run, "greet-wasm")).isEqualTo("/greet-wasm = " + project.resolve("greet-wasm.wasm"));
+        assertThat(names(project)).containsExactlyInAnyOrder("greet-wasm.c", "greet-wasm.properties", "Makefile",
+                "README.md");
+        assertNoPlaceholderLeft(project);
+
+        exec(project, "make");
+        assertThat(names(project)).as("no temporary file left").containsExactlyInAnyOrder("greet-wasm.c",
+                "greet-wasm.properties", "Makefile", "README.md", "greet-wasm.wasm");
+
+        try (TestServer server = TestServer.withConfig(dir, "/greet-wasm = greet-wasm/greet-wasm.wasm\n")) {
+            HttpResponse<String> response = server.get("/greet-wasm/x?y=1&z=2");
+            assertThat(response.statusCode()).isEqualTo(200);
+            assertThat(response.headers().firstValue("content-type")).hasValue("text/plain");
+            assertThat(response.body()).isEqualTo("Hello from greet-wasm: GET /x y=1 z=2\n");
+        }
+    }
+
+    @Test
     void aJavaPluginServesAsIsAndAnEditedRebuildReplacesItWithoutARestart() throws Exception {
         Run run = create("java", "hello-java");
         Path project = dir.resolve("hello-java");
@@ -231,7 +253,7 @@ class NewCommandTest {
         }
         Run unknown = flexilib("new", "rust", "x", "--dir", dir.toString());
         assertThat(unknown.status()).isEqualTo(2);
-        assertThat(unknown.err()).contains("expected 'java', 'c', 'lambda-java' or 'worker'");
+        assertThat(unknown.err()).contains("expected 'java', 'c', 'lambda-java', 'worker' or 'wasm'");
         assertThat(names(dir)).containsExactly("taken");
     }
 

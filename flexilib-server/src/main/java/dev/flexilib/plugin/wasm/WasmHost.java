@@ -87,6 +87,11 @@ public final class WasmHost implements PluginHost {
         }
     }
 
+    /** Parses and checks {@code module} as {@link #load} would, without compiling it ({@code flexilib check}). */
+    public static void validate(Path module, WasmConfig config) throws PluginLoadException {
+        CompiledModule.parse(module, config);
+    }
+
     /** Half the guest threads, so that one module stuck in loops leaves the others room. */
     int defaultConcurrency() {
         return Math.max(1, threads / 2);
