@@ -75,7 +75,7 @@ public final class Server implements AutoCloseable {
                 PluginSpec.Kind.JAVA, new JavaHost(diagnostics, settings.javaConcurrency()),
                 PluginSpec.Kind.LAMBDA, lambda, PluginSpec.Kind.SAM, lambda,
                 PluginSpec.Kind.WORKER, new WorkersHost(diagnostics, System.getenv()),
-                PluginSpec.Kind.WASM, new WasmHost(diagnostics, settings.wasmThreads(), settings.wasmMemoryBytes())),
+                PluginSpec.Kind.WASM, new WasmHost(diagnostics, settings.wasmConcurrency(), settings.wasmMemoryBytes())),
                 diagnostics, settings.reloadQuietPeriod());
         Router router = new Router(RouteTable.build(config, plugins, RouteTable.empty()));
         if (settings.preload()) {

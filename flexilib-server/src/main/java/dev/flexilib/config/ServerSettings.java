@@ -44,8 +44,9 @@ import java.util.function.Function;
  * @param minBodyRate             FLEXILIB_MIN_BODY_RATE: bytes per second a request body must average after its
  *                                first {@link #BODY_RATE_GRACE}; 0 turns the check off
  * @param lambdaIdleTimeout       FLEXILIB_LAMBDA_IDLE_TIMEOUT_S: a Lambda execution environment idle this long stops
- * @param wasmThreads             FLEXILIB_WASM_THREADS: WebAssembly guests run at once (default twice the CPUs,
- *                                at least 4); each module runs at most half of them unless its settings say
+ * @param wasmConcurrency         FLEXILIB_WASM_CONCURRENCY: requests one WebAssembly module runs at once, on
+ *                                threads of its own (default the number of CPUs, at least 2), unless its settings
+ *                                say; up to 1024 more wait, further ones answer 503
  * @param wasmMemoryBytes         FLEXILIB_WASM_MEMORY: the memory ceilings of the WebAssembly guests running at
  *                                once, summed (default a quarter of the heap); a request waits until its module's fits
  * @param sam                     what SAM templates are read with: FLEXILIB_SAM_PARAMETERS, their parameters as
@@ -76,7 +77,7 @@ public record ServerSettings(
         Duration bodyTimeout,
         int minBodyRate,
         Duration lambdaIdleTimeout,
-        int wasmThreads,
+        int wasmConcurrency,
         long wasmMemoryBytes,
         SamTemplate.Overrides sam) {
 
@@ -123,7 +124,7 @@ public record ServerSettings(
                 Duration.ofSeconds(r.integer("FLEXILIB_BODY_TIMEOUT_S", 20, 1, 86_400)),
                 r.integer("FLEXILIB_MIN_BODY_RATE", 240, 0, Integer.MAX_VALUE),
                 Duration.ofSeconds(r.integer("FLEXILIB_LAMBDA_IDLE_TIMEOUT_S", 300, 1, 86_400)),
-                r.integer("FLEXILIB_WASM_THREADS", Math.max(4, 2 * Runtime.getRuntime().availableProcessors()), 1, 4096),
+                r.integer("FLEXILIB_WASM_CONCURRENCY", Math.max(2, Runtime.getRuntime().availableProcessors()), 1, 4096),
                 r.longInteger("FLEXILIB_WASM_MEMORY", Runtime.getRuntime().maxMemory() / 4, 64 * 1024, Long.MAX_VALUE),
                 new SamTemplate.Overrides(r.value("FLEXILIB_SAM_PARAMETERS", Map.of(), ServerSettings::parameters),
                         r.value("FLEXILIB_SAM_ENV_VARS", Optional.empty(), text -> Optional.of(Path.of(text.strip())))));

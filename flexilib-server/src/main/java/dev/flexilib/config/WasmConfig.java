@@ -23,7 +23,7 @@ import java.util.regex.Pattern;
  * memory_limit = 8MiB          # the most linear memory the module may have (rounded up to 64 KiB pages)
  * time_limit = 10s             # per request; past it the module is stopped and the request answered 504
  * output_limit = 16MiB         # the most it may write to stdout per request (502 past it)
- * concurrency = 2              # requests it runs at once (default: half the WASM threads); more wait
+ * concurrency = 2              # requests it runs at once, on threads of its own (default: FLEXILIB_WASM_CONCURRENCY)
  * volume./data = files         # a directory it may read, at /data inside (relative to the module's directory)
  * volume./scratch = rw:scratch # one it may also write
  * env.GREETING = hello         # an environment variable it sees beside the CGI ones

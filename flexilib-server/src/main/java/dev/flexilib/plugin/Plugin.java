@@ -7,7 +7,7 @@ import dev.flexilib.Request;
  * One loaded generation of a plugin: the contract every plugin host implements.
  *
  * <p>Threads: {@link #handle} is called on a thread of the host's
- * {@link PluginHost#executor() executor}, never on a network event loop, and may
+ * {@link PluginHost#executor(dev.flexilib.config.PluginSpec) executor}, never on a network event loop, and may
  * block for as long as the plugin needs; many threads call it at once.
  * {@link #close} is called once, after the last {@code handle} call returned.
  *

@@ -26,6 +26,14 @@ public interface PluginHost extends AutoCloseable {
     /** The threads that call {@link Plugin#handle} for this kind of plugin. */
     Executor executor();
 
+    /**
+     * The threads that call {@link Plugin#handle} for {@code spec}: the kind's, unless the
+     * kind gives each plugin threads of its own.
+     */
+    default Executor executor(PluginSpec spec) {
+        return executor();
+    }
+
     /** Stops the threads; called once, when the server stops. */
     @Override
     void close();

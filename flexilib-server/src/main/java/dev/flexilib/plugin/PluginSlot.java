@@ -51,7 +51,7 @@ public final class PluginSlot extends RefCounted {
 
     /** The threads {@link #handle} must be called on. */
     public Executor executor() {
-        return host.executor();
+        return host.executor(spec);
     }
 
     /**

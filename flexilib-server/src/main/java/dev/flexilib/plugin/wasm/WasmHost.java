@@ -11,9 +11,9 @@ import dev.flexilib.plugin.PluginLoadException;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.Semaphore;
@@ -23,39 +23,38 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 
 /**
- * Hosts WebAssembly WAGI modules on Chicory. Requests wait on virtual threads; guests run on
- * {@code threads} platform threads of their own (compiled guest code never yields, and on a
- * virtual thread's carrier it would stall every other virtual thread), each request holding
- * its module's memory ceiling out of a budget of {@code memoryBudgetBytes}, so that the
- * guests' memory together stays within what the heap can give.
+ * Hosts WebAssembly WAGI modules on Chicory. Each module runs on platform threads of its own,
+ * as many as its concurrency (compiled guest code never yields: on a virtual thread's carrier
+ * it would stall every other virtual thread, and on threads shared with other modules one
+ * module stuck in loops would hold up the rest); up to {@link #QUEUE} more requests wait for
+ * them, and further ones answer 503. Each running request holds its module's memory ceiling
+ * out of a budget of {@code memoryBudgetBytes}, so that the guests' memory together stays
+ * within what the heap can give.
  */
 public final class WasmHost implements PluginHost {
+    /** Requests one module keeps waiting for its threads; more answer 503. */
+    public static final int QUEUE = 1024;
     private static final long GUEST_STACK_BYTES = 8L * 1024 * 1024;
+    private static final long IDLE_THREAD_SECONDS = 30;
 
     private final Diagnostics diagnostics;
-    private final ExecutorService requests = Executors.newThreadPerTaskExecutor(
-            Thread.ofVirtual().name("flexilib-wasm-request-", 0).factory());
-    private final ThreadPoolExecutor guests;
+    private final Map<PluginSpec, ThreadPoolExecutor> threads = new ConcurrentHashMap<>();
     private final ScheduledThreadPoolExecutor timer;
     private final Semaphore budget;
     private final int budgetPages;
-    private final int threads;
+    private final int defaultConcurrency;
     private final SecureRandom random = new SecureRandom();
+    private volatile boolean closed;
 
-    /** {@code threads}: guests run at once; {@code memoryBudgetBytes}: their memory ceilings summed. */
-    public WasmHost(Diagnostics diagnostics, int threads, long memoryBudgetBytes) {
+    /**
+     * {@code defaultConcurrency}: requests a module runs at once unless its settings say;
+     * {@code memoryBudgetBytes}: the memory ceilings of all running requests, summed.
+     */
+    public WasmHost(Diagnostics diagnostics, int defaultConcurrency, long memoryBudgetBytes) {
         this.diagnostics = diagnostics;
-        this.threads = threads;
+        this.defaultConcurrency = defaultConcurrency;
         this.budgetPages = (int) Math.min(Integer.MAX_VALUE, memoryBudgetBytes / WasmConfig.PAGE_SIZE);
         this.budget = new Semaphore(budgetPages, true);
-        AtomicInteger number = new AtomicInteger();
-        this.guests = new ThreadPoolExecutor(threads, threads, 0, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
-                task -> {
-                    Thread thread = new Thread(null, task, "flexilib-wasm-" + number.getAndIncrement(),
-                            GUEST_STACK_BYTES);
-                    thread.setDaemon(true);
-                    return thread;
-                });
         this.timer = new ScheduledThreadPoolExecutor(1, task -> {
             Thread thread = new Thread(task, "flexilib-wasm-timer");
             thread.setDaemon(true);
@@ -79,9 +78,10 @@ public final class WasmHost implements PluginHost {
         }
         CompiledModule module = CompiledModule.compile(copy, config);
         String name = spec.path().getFileName().toString().replaceFirst("\\.wasm$", "");
+        int concurrency = config.concurrency().orElse(defaultConcurrency);
+        resize(spec, concurrency);
         try {
-            return new WasmPlugin(name, spec.entryPoint().orElse("/"), config, module, this,
-                    config.concurrency().orElse(defaultConcurrency()));
+            return new WasmPlugin(name, spec.entryPoint().orElse("/"), config, module, this, concurrency);
         } catch (RuntimeException e) {
             throw new PluginLoadException("cannot instantiate the module: " + e.getMessage(), e);
         }
@@ -92,9 +92,39 @@ public final class WasmHost implements PluginHost {
         CompiledModule.parse(module, config);
     }
 
-    /** Half the guest threads, so that one module stuck in loops leaves the others room. */
-    int defaultConcurrency() {
-        return Math.max(1, threads / 2);
+    /** The module's threads: as many as its concurrency, started as requests come, ended when idle. */
+    @Override
+    public Executor executor(PluginSpec spec) {
+        return threads.computeIfAbsent(spec, s -> {
+            String name = s.path().getFileName().toString().replaceFirst("\\.wasm$", "");
+            AtomicInteger number = new AtomicInteger();
+            ThreadPoolExecutor pool = new ThreadPoolExecutor(defaultConcurrency, defaultConcurrency,
+                    IDLE_THREAD_SECONDS, TimeUnit.SECONDS, new LinkedBlockingQueue<>(QUEUE), task -> {
+                        Thread thread = new Thread(null, task, "flexilib-wasm-" + name + "-" + number.getAndIncrement(),
+                                GUEST_STACK_BYTES);
+                        thread.setDaemon(true);
+                        return thread;
+                    });
+            pool.allowCoreThreadTimeOut(true);
+            if (closed) {
+                pool.shutdown();
+            }
+            return pool;
+        });
+    }
+
+    /** A new generation may run more or fewer requests at once than the last. */
+    private void resize(PluginSpec spec, int concurrency) {
+        ThreadPoolExecutor pool = (ThreadPoolExecutor) executor(spec);
+        synchronized (pool) {
+            if (concurrency > pool.getMaximumPoolSize()) {
+                pool.setMaximumPoolSize(concurrency);
+                pool.setCorePoolSize(concurrency);
+            } else {
+                pool.setCorePoolSize(concurrency);
+                pool.setMaximumPoolSize(concurrency);
+            }
+        }
     }
 
     @Override
@@ -102,13 +132,10 @@ public final class WasmHost implements PluginHost {
         return List.of(spec.path(), WasmConfig.settingsOf(spec.path()));
     }
 
+    /** Modules run on threads of their own: {@link #executor(PluginSpec)}. */
     @Override
     public Executor executor() {
-        return requests;
-    }
-
-    ThreadPoolExecutor guests() {
-        return guests;
+        throw new UnsupportedOperationException("each WebAssembly module runs on its own threads: executor(spec)");
     }
 
     ScheduledThreadPoolExecutor timer() {
@@ -129,8 +156,8 @@ public final class WasmHost implements PluginHost {
 
     @Override
     public void close() {
-        requests.shutdownNow();
-        guests.shutdownNow();
+        closed = true;
+        threads.values().forEach(ThreadPoolExecutor::shutdownNow);
         timer.shutdownNow();
     }
 }

@@ -1,5 +1,6 @@
 package dev.flexilib.plugin.wasm;
 
+import com.dylibso.chicory.log.Logger;
 import com.dylibso.chicory.runtime.ChicoryInterruptedException;
 import com.dylibso.chicory.runtime.ExecutionCompletedException;
 import com.dylibso.chicory.wasi.WasiExitException;
@@ -16,26 +17,38 @@ import dev.flexilib.plugin.PluginFailure;
 import dev.flexilib.plugin.PluginOverloaded;
 import java.io.ByteArrayInputStream;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedDeque;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * One generation of a WAGI module. A request waits (on its own virtual thread) for one of
- * the module's {@code concurrency} places and for its memory ceiling in the host's memory
- * budget, then runs on a guest thread with a time limit: past it the guest is interrupted
- * and the request answered 504. Guest instances are reused, reset to their first state,
- * so that every request sees a fresh instance; the pool holds at most {@code concurrency}.
+ * One generation of a WAGI module, called on its module's own threads (as many as its
+ * concurrency). A request takes its module's memory ceiling out of the host's memory
+ * budget (waiting at most the time limit for it), then runs {@code _start} with a time
+ * limit: past it the guest is interrupted and the request answered 504. Guest instances
+ * are reused, reset to their first state, so that every request sees a fresh instance;
+ * the pool holds at most {@code concurrency} of them.
  */
 final class WasmPlugin implements Plugin {
     private static final Response TRAPPED = Response.text(500, "Internal Server Error\n");
     private static final Response BAD_OUTPUT = Response.text(502, "Bad Gateway\n");
     private static final Response TIMED_OUT = Response.text(504, "Gateway Timeout\n");
+    private static final Response UNAVAILABLE = Response.text(503, "Service Unavailable\n");
+    /**
+     * WASI's own tracing, off: given no logger, Chicory looks for Android's classes on every
+     * request, and the exception that lookup throws cost more than the rest of the request.
+     */
+    static final Logger QUIET = new Logger() {
+        @Override
+        public void log(Level level, String message, Throwable throwable) {
+        }
+
+        @Override
+        public boolean isLoggable(Level level) {
+            return false;
+        }
+    };
 
     private final String name;
     private final String prefix;
@@ -43,7 +56,6 @@ final class WasmPlugin implements Plugin {
     private final CompiledModule module;
     private final WasmHost host;
     private final int concurrency;
-    private final Semaphore places;
     private final List<Boolean> volumesWritable;
     private final ConcurrentLinkedDeque<GuestInstance> idle = new ConcurrentLinkedDeque<>();
     private final AtomicInteger idleCount = new AtomicInteger();
@@ -55,7 +67,6 @@ final class WasmPlugin implements Plugin {
         this.module = module;
         this.host = host;
         this.concurrency = concurrency;
-        this.places = new Semaphore(concurrency, true);
         this.volumesWritable = config.volumes().stream().map(WasmConfig.Volume::writable).toList();
         // an instance made now reports a module that cannot be instantiated as a load failure
         keep(GuestInstance.create(module));
@@ -63,37 +74,25 @@ final class WasmPlugin implements Plugin {
 
     @Override
     public Handled handle(Request request) {
-        long waitNanos = config.timeLimit().toNanos();
-        long started = System.nanoTime();
         try {
-            if (!places.tryAcquire(waitNanos, TimeUnit.NANOSECONDS)) {
-                throw new PluginOverloaded(name + " ran its " + concurrency + " requests at once (concurrency in "
-                        + config.settings().getFileName() + ") for longer than its time_limit");
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new PluginFailure(name + ": the request was given up while it waited to run");
-        }
-        Run run = new Run(request);
-        try {
-            if (!host.budget().tryAcquire(config.memoryPages(), waitNanos - (System.nanoTime() - started),
-                    TimeUnit.NANOSECONDS)) {
-                places.release();
+            if (!host.budget().tryAcquire(config.memoryPages(), config.timeLimit().toNanos(), TimeUnit.NANOSECONDS)) {
                 throw new PluginOverloaded(name + ": the server's WASM memory budget (FLEXILIB_WASM_MEMORY) was taken"
                         + " by other requests for longer than its time_limit");
             }
         } catch (InterruptedException e) {
-            places.release();
             Thread.currentThread().interrupt();
-            throw new PluginFailure(name + ": the request was given up while it waited to run");
+            throw new PluginFailure(name + ": the request was given up while it waited for memory");
         }
+        TimeLimit limit = new TimeLimit(Thread.currentThread());
+        ScheduledFuture<?> timer = host.timer().schedule(limit::expire, config.timeLimit().toNanos(),
+                TimeUnit.NANOSECONDS);
         try {
-            host.guests().execute(run);
-        } catch (RejectedExecutionException e) {
-            run.release();
-            throw new PluginOverloaded(name + ": the WASM threads are stopping");
+            return new Run(request, limit).execute();
+        } finally {
+            timer.cancel(false);
+            limit.end();
+            host.budget().release(config.memoryPages());
         }
-        return run.await();
     }
 
     private void keep(GuestInstance guest) {
@@ -113,84 +112,52 @@ final class WasmPlugin implements Plugin {
         return guest;
     }
 
-    /** What ends a run before its module does. */
-    private enum Stop { TIME_LIMIT, GIVEN_UP }
-
     /**
-     * One request's run on a guest thread. Its places are released when the guest has
-     * stopped, not when the request is answered, so that the bounds hold for what runs.
-     * An interrupt that stops the guest is delivered and cleared before the thread is
-     * given back, so that it cannot reach the thread's next request.
+     * The time limit of one run: {@link #expire} interrupts the thread while the run is on,
+     * and {@link #end} makes sure that an interrupt delivered late is cleared, so that it
+     * cannot reach the thread's next request.
      */
-    private final class Run implements Runnable {
-        private static final int QUEUED = 0;
-        private static final int RUNNING = 1;
-        private static final int STOPPING = 2;
-        private static final int STOPPED = 3;
-        private static final int DONE = 4;
+    private static final class TimeLimit {
+        private static final int RUNNING = 0;
+        private static final int STOPPING = 1;
+        private static final int STOPPED = 2;
+        private static final int DONE = 3;
+        private final AtomicInteger state = new AtomicInteger(RUNNING);
+        private final Thread thread;
 
-        private final Request request;
-        private final CompletableFuture<Handled> result = new CompletableFuture<>();
-        private final AtomicInteger state = new AtomicInteger(QUEUED);
-        private volatile Thread thread;
-        private volatile Stop stop;
-
-        Run(Request request) {
-            this.request = request;
+        TimeLimit(Thread thread) {
+            this.thread = thread;
         }
 
-        Handled await() {
-            try {
-                return result.get();
-            } catch (InterruptedException e) {
-                stop(Stop.GIVEN_UP);
-                Thread.currentThread().interrupt();
-                throw new PluginFailure(name + ": the request was given up while the module ran; it is stopped");
-            } catch (ExecutionException e) {
-                throw new PluginFailure(name + " failed: " + e.getCause(), e.getCause());
-            }
-        }
-
-        @Override
-        public void run() {
-            thread = Thread.currentThread();
-            if (!state.compareAndSet(QUEUED, RUNNING)) {
-                release();
-                result.complete(Handled.of(TIMED_OUT));
-                return;
-            }
-            ScheduledFuture<?> timer = host.timer().schedule(() -> stop(Stop.TIME_LIMIT),
-                    config.timeLimit().toNanos(), TimeUnit.NANOSECONDS);
-            try {
-                result.complete(execute());
-            } catch (RuntimeException | Error e) {
-                result.completeExceptionally(e);
-            } finally {
-                timer.cancel(false);
-                if (!state.compareAndSet(RUNNING, DONE)) {
-                    while (state.get() != STOPPED) {
-                        Thread.onSpinWait();
-                    }
-                    Thread.interrupted();
-                }
-                release();
-            }
-        }
-
-        void stop(Stop why) {
-            stop = why;
-            if (state.compareAndSet(QUEUED, STOPPED)) {
-                return;
-            }
+        void expire() {
             if (state.compareAndSet(RUNNING, STOPPING)) {
                 thread.interrupt();
                 state.set(STOPPED);
             }
         }
 
-        void release() {
-            host.budget().release(config.memoryPages());
-            places.release();
+        boolean expired() {
+            return state.get() != RUNNING && state.get() != DONE;
+        }
+
+        void end() {
+            if (!state.compareAndSet(RUNNING, DONE)) {
+                while (state.get() != STOPPED) {
+                    Thread.onSpinWait();
+                }
+                Thread.interrupted();
+            }
+        }
+    }
+
+    /** One request's run of the module, on the calling thread. */
+    private final class Run {
+        private final Request request;
+        private final TimeLimit limit;
+
+        Run(Request request, TimeLimit limit) {
+            this.request = request;
+            this.limit = limit;
         }
 
         private Handled execute() {
@@ -209,7 +176,8 @@ final class WasmPlugin implements Plugin {
             boolean reusable = module.reusable();
             int exitStatus = 0;
             int pages = guest.initialPages();
-            try (WasiPreview1 wasi = WasiPreview1.builder().withOptions(options.build()).build()) {
+            try (WasiPreview1 wasi = WasiPreview1.builder().withLogger(QUIET).withOptions(options.build())
+                    .build()) {
                 guest.run(wasi, new Sandbox(volumesWritable));
             } catch (WasiExitException e) {
                 exitStatus = e.exitCode();
@@ -245,10 +213,12 @@ final class WasmPlugin implements Plugin {
         }
 
         private Handled interrupted() {
-            if (stop == Stop.TIME_LIMIT) {
-                host.diagnostics().warn(Event.REQUEST_TIMED_OUT, describe() + ": stopped at its time_limit of "
-                        + config.timeLimit().toMillis() + " ms; answered 504");
+            if (!limit.expired()) {
+                // the server is stopping its threads
+                return Handled.of(UNAVAILABLE);
             }
+            host.diagnostics().warn(Event.REQUEST_TIMED_OUT, describe() + ": stopped at its time_limit of "
+                    + config.timeLimit().toMillis() + " ms; answered 504");
             return Handled.of(TIMED_OUT);
         }
 

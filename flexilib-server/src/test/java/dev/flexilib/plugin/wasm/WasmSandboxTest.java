@@ -40,7 +40,7 @@ class WasmSandboxTest {
         Files.createDirectories(dir.resolve("scratch"));
         Files.writeString(dir.resolve("data/inside.txt"), "inside\n");
         Files.writeString(dir.resolve("outside.txt"), "outside\n");
-        server = TestServer.start(TestServer.settings("FLEXILIB_WASM_THREADS", "4"), TestServer.writeConfig(dir, """
+        server = TestServer.start(TestServer.settings("FLEXILIB_WASM_CONCURRENCY", "2"), TestServer.writeConfig(dir, """
                 /loop = loop.wasm
                 /hog = hog.wasm
                 /trap = trap.wasm
