@@ -41,6 +41,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -99,6 +100,16 @@ final class Connection extends ChannelInboundHandlerAdapter {
     private IncomingRequest incoming;
     /** The proxied request whose body parts are arriving now, if any. */
     private ProxyCall streaming;
+    /**
+     * A proxied exchange answered before its request body ended (an upstream refusing an
+     * upload): the rest of the body is read and dropped before the connection goes on, or
+     * closes, so that the client reads the answer instead of a reset for unread data.
+     */
+    private ProxyCall discarding;
+    private boolean closeAfterDiscard;
+    private ScheduledFuture<?> discardTimer;
+    /** How long the rest of an answered request's body may take to arrive; then the connection closes. */
+    private static final long DISCARD_NANOS = TimeUnit.SECONDS.toNanos(5);
     /** The request being answered, when it was handed over, and how to give up on it. */
     private Exchange current;
     private long dispatchedNanos;
@@ -264,6 +275,9 @@ final class Connection extends ChannelInboundHandlerAdapter {
                 streaming = null;
             }
             call.fromClient(content);
+            if (streaming == null && discarding == call) {
+                discarded();
+            }
             return;
         }
         IncomingRequest in = incoming;
@@ -453,7 +467,7 @@ final class Connection extends ChannelInboundHandlerAdapter {
             exchange.proxy().start();
             return;
         }
-        abandon = shared.handler.handle(exchange.request(), handled -> {
+        Runnable giveUp = shared.handler.handle(exchange.request(), handled -> {
             exchange.release(shared.budget); // the handler has returned: nothing reads the body any more
             if (context.executor().inEventLoop()) {
                 complete(exchange, handled);
@@ -461,6 +475,11 @@ final class Connection extends ChannelInboundHandlerAdapter {
                 context.executor().execute(() -> complete(exchange, handled));
             }
         });
+        // a handler that answered at once (a non-blocking plugin) has completed the exchange, and the
+        // next one may be in flight already: its way of giving up is not this one's
+        if (current == exchange) {
+            abandon = giveUp;
+        }
     }
 
     /** Sends 100 Continue to a client waiting for it once every earlier response went out before it. */
@@ -685,11 +704,18 @@ final class Connection extends ChannelInboundHandlerAdapter {
         long ttfb = (call.responseHeadNanos() == 0 ? now : call.responseHeadNanos()) - exchange.headNanos();
         shared.accessLog.log(new AccessLog.Entry(request.remoteAddress(), request.method(), request.target(),
                 request.protocol(), call.status(), ttfb, call.responseBytes(), now - exchange.headNanos(), 0, 0));
-        boolean close = closeClient || closeAfterResponse || !exchange.keepAlive() || draining || streaming == call;
+        boolean close = closeClient || closeAfterResponse || !exchange.keepAlive() || draining;
         closeAfterResponse = false;
         if (proxyPaused) {
             proxyPaused = false;
             updateReading();
+        }
+        if (streaming == call && !closeClient && context.channel().isActive()) {
+            discarding = call;
+            closeAfterDiscard = close;
+            context.flush();
+            discardTimer = context.executor().schedule(this::discardTimedOut, DISCARD_NANOS, TimeUnit.NANOSECONDS);
+            return;
         }
         if (close) {
             closing = true;
@@ -697,6 +723,29 @@ final class Connection extends ChannelInboundHandlerAdapter {
             context.channel().writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
         } else {
             next();
+        }
+    }
+
+    /** The rest of an answered request's body arrived: the connection goes on as it would have. */
+    private void discarded() {
+        discarding = null;
+        discardTimer.cancel(false);
+        if (closeAfterDiscard) {
+            closing = true;
+            dropQueued();
+            context.channel().writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+        } else {
+            next();
+        }
+    }
+
+    private void discardTimedOut() {
+        if (discarding != null) {
+            discarding = null;
+            streaming = null;
+            closing = true;
+            dropQueued();
+            context.channel().writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
         }
     }
 

@@ -67,6 +67,12 @@ final class ProxyCall {
     private int refusals;
     private String originalUri;
     private boolean requestSent;
+    /**
+     * A write to the upstream failed: it closed its side, often right after answering
+     * without reading the whole body (a 401 to an upload). Its answer is still read and
+     * relayed; the rest of the body is dropped and the connection not reused.
+     */
+    private boolean upstreamRefusedBody;
     private boolean responseStarted;
     private boolean informational;
     private boolean responseKeepAlive;
@@ -167,7 +173,7 @@ final class ProxyCall {
         channel.pipeline().get(UpstreamHandler.class).attach(this);
         channel.config().setAutoRead(true);
         timeout = client.executor().schedule(this::timedOut, responseTimeout.toNanos(), TimeUnit.NANOSECONDS);
-        channel.write(head);
+        channel.write(head).addListener(upstreamWrite);
         if (retried) {
             sendUp(LastHttpContent.EMPTY_LAST_CONTENT); // only a request without a body is retried
         }
@@ -199,7 +205,11 @@ final class ProxyCall {
 
     private void sendUp(HttpContent content) {
         requestSent |= content instanceof LastHttpContent;
-        channel.write(content);
+        if (upstreamRefusedBody) {
+            content.release();
+            return;
+        }
+        channel.write(content).addListener(upstreamWrite);
         if (!channel.isWritable()) {
             connection.pauseForProxy(true);
         }
@@ -242,6 +252,12 @@ final class ProxyCall {
     }
 
     private static final ChannelFutureListener VOID = future -> { };
+
+    private final ChannelFutureListener upstreamWrite = future -> {
+        if (!future.isSuccess()) {
+            upstreamRefusedBody = true;
+        }
+    };
 
     private void responseHead(HttpResponse response) {
         int code = response.status().code();
@@ -318,7 +334,7 @@ final class ProxyCall {
             return;
         }
         finished = true;
-        releaseUpstream(written && requestSent && responseKeepAlive);
+        releaseUpstream(written && requestSent && responseKeepAlive && !upstreamRefusedBody);
         connection.proxyFinished(this, !written);
     }
 

@@ -84,7 +84,10 @@ final class Upstreams {
         }
         Bootstrap bootstrap = new Bootstrap()
                 .group(loop)
-                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) connectTimeout.toMillis());
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) connectTimeout.toMillis())
+                // a failed write must not close the connection at once: the upstream may have answered
+                // already (see ProxyCall.upstreamRefusedBody), and the answer is still to be read
+                .option(ChannelOption.AUTO_CLOSE, false);
         SocketAddress address;
         if (upstream.socket().isPresent()) {
             Path socket = upstream.socket().get();
