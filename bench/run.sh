@@ -50,7 +50,8 @@ START_TIMEOUT=${START_TIMEOUT:-30}
 FLEXILIB_CMD=${FLEXILIB_CMD:-}
 
 JAR="$repo/flexilib-server/target/flexilib-server.jar"
-PLUGINS=("$repo/examples/native/build/libhello.so" "$repo/examples/native/build/libecho.so"
+PLUGINS=("$repo/examples/native/build/libhello.so" "$repo/examples/native/build/libhello-workers.so"
+         "$repo/examples/native/build/libecho.so"
          "$repo/examples/java/hello/target/hello.jar")
 
 # Filled in as the run goes; cleanup() reads them.

@@ -2,7 +2,7 @@
 # serve them. Sourced by bench/run.sh and bench/nginx-as-flexilib.sh.
 # shellcheck shell=bash
 
-ALL_SCENARIOS="hello-native hello-java echo-1k echo-64k"
+ALL_SCENARIOS="hello-native hello-native-workers hello-java echo-1k echo-64k"
 
 scenario() {
   # scenario NAME: sets, for that scenario,
@@ -35,6 +35,7 @@ write_proxy_ini() {
   # write_proxy_ini FILE REPO: the flexilib routes for every scenario.
   cat >"$1" <<EOF
 /hello = $2/examples/native/build/libhello.so
+/hello-workers = $2/examples/native/build/libhello-workers.so
 /java/hello = $2/examples/java/hello/target/hello.jar
 /echo = $2/examples/native/build/libecho.so
 EOF

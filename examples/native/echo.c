@@ -8,6 +8,9 @@
 
 #include "flexilib.h"
 
+/* It copies memory and nothing else: it never blocks. */
+FLEXILIB_NONBLOCKING;
+
 static __thread struct flexilib_response *response;
 static __thread struct flexilib_header *headers;
 static __thread char *bytes;

@@ -9,6 +9,12 @@
  *                             handle_request, with the host's Zig allocator.
  *   request_deinit  optional  called after the host copied the response out;
  *                             free per-request memory here.
+ *   flexilib_nonblocking      optional, flexilib's extension: its presence says that
+ *                             handle_request never blocks (no I/O, no locks held long,
+ *                             no sleeping), so flexilib calls the library on the network
+ *                             event loop that read the request, as nginx calls its
+ *                             modules, saving two thread hand-offs. Declare it with
+ *                             FLEXILIB_NONBLOCKING; it is never read. FlexiLib ignores it.
  *
  * Several worker threads call the plugin concurrently: per-request state must be
  * thread-local (__thread), never a plain static.
@@ -96,6 +102,10 @@ FLEXILIB_EXPORT struct flexilib_response *handle_request(struct flexilib_request
 FLEXILIB_EXPORT void zigInit(void *allocator);
 
 FLEXILIB_EXPORT void request_deinit(void);
+
+/* Put FLEXILIB_NONBLOCKING; at file scope in a library whose handle_request never blocks. */
+FLEXILIB_EXPORT extern const char flexilib_nonblocking;
+#define FLEXILIB_NONBLOCKING FLEXILIB_EXPORT const char flexilib_nonblocking = 1
 
 #ifdef __cplusplus
 }

@@ -17,6 +17,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * Routes each request and runs its plugin on the plugin's own threads. This is
@@ -107,8 +108,16 @@ final class Dispatcher implements RequestHandler {
         return dispatch(pluginRoute.slot(), request, done);
     }
 
-    /** Runs {@code request} on the plugin's own threads; the slot was retained for it. */
+    /**
+     * Runs {@code request} on the plugin's own threads, or here on the event loop if its
+     * current generation never blocks; the slot was retained for it.
+     */
     private Runnable dispatch(PluginSlot slot, Request request, Consumer<Handled> done) {
+        Optional<Handled> inline = answer(slot, request, () -> slot.handleIfNonBlocking(request));
+        if (inline.isPresent()) {
+            done.accept(inline.get());
+            return NOTHING;
+        }
         Call call = new Call(slot, request, done);
         try {
             slot.executor().execute(call);
@@ -153,20 +162,31 @@ final class Dispatcher implements RequestHandler {
     }
 
     private Handled run(PluginSlot slot, Request request) {
+        return answer(slot, request, () -> Optional.of(slot.handle(request))).orElseThrow();
+    }
+
+    /**
+     * What {@code call} answers, its failures mapped to their status codes; the slot is
+     * released when there is an answer (empty: nothing ran, and the slot stays retained).
+     */
+    private Optional<Handled> answer(PluginSlot slot, Request request, Supplier<Optional<Handled>> call) {
+        Optional<Handled> answer;
         try {
-            return slot.handle(request);
+            answer = call.get();
         } catch (PluginOverloaded e) {
             diagnostics.warn(Event.REQUEST_FAILED, describe(request, slot) + ": " + e.getMessage() + "; answered 503");
-            return Handled.of(UNAVAILABLE);
+            answer = Optional.of(Handled.of(UNAVAILABLE));
         } catch (PluginFailure e) {
             diagnostics.warn(Event.REQUEST_FAILED, describe(request, slot) + ": " + e.getMessage());
-            return Handled.of(PLUGIN_FAILED);
+            answer = Optional.of(Handled.of(PLUGIN_FAILED));
         } catch (RuntimeException e) {
             diagnostics.error(Event.REQUEST_FAILED, describe(request, slot) + ": unexpected failure", e);
-            return Handled.of(PLUGIN_FAILED);
-        } finally {
+            answer = Optional.of(Handled.of(PLUGIN_FAILED));
+        }
+        if (answer.isPresent()) {
             slot.release();
         }
+        return answer;
     }
 
     private static String describe(Request request, PluginSlot slot) {

@@ -20,6 +20,15 @@ public interface Plugin {
     /** Answers one request; throws {@link PluginFailure} when the plugin failed. */
     Handled handle(Request request);
 
+    /**
+     * Whether {@link #handle} never blocks and may be called on a network event loop, as
+     * nginx calls its modules, saving the hand-off to the host's threads and back. Only
+     * plugins that say so are called there; the default is no.
+     */
+    default boolean nonBlocking() {
+        return false;
+    }
+
     /** Releases everything the generation holds (for a native library: unloads it). */
     void close();
 }

@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 
@@ -64,6 +65,23 @@ public final class PluginSlot extends RefCounted {
         Generation generation = acquireGeneration();
         try {
             return generation.plugin().handle(request);
+        } finally {
+            generation.release();
+        }
+    }
+
+    /**
+     * Answers on the calling thread (a network event loop) when the current generation is
+     * loaded and {@linkplain Plugin#nonBlocking never blocks}; otherwise does nothing and
+     * returns empty, for the caller to {@link #handle} on an {@link #executor()} thread.
+     */
+    public Optional<Handled> handleIfNonBlocking(Request request) {
+        Generation generation = current;
+        if (generation == null || !generation.plugin().nonBlocking() || !generation.tryRetain()) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(generation.plugin().handle(request));
         } finally {
             generation.release();
         }

@@ -17,7 +17,9 @@ import java.util.Optional;
  * One loaded generation of a native library. A request runs entirely on one
  * native worker: marshal into the worker's arena, {@code zigInit} (if
  * exported), {@code handle_request}, copy the response out,
- * {@code request_deinit} (if exported), reset the arena.
+ * {@code request_deinit} (if exported), reset the arena. A library that
+ * exports {@code flexilib_nonblocking} runs the same way on the network event
+ * loop that read the request, with an arena of that event loop's own.
  */
 final class NativePlugin implements Plugin {
     private static final Linker LINKER = Linker.nativeLinker();
@@ -30,19 +32,34 @@ final class NativePlugin implements Plugin {
     private final MemorySegment handleRequest;
     private final MemorySegment zigInit;
     private final MemorySegment requestDeinit;
+    private final boolean nonBlocking;
+    private final ThreadLocal<WorkerArena> eventLoopArenas;
 
     NativePlugin(DynamicLibrary library, MemorySegment handleRequest, Optional<MemorySegment> zigInit,
-                 Optional<MemorySegment> requestDeinit) {
+                 Optional<MemorySegment> requestDeinit, boolean nonBlocking, ThreadLocal<WorkerArena> eventLoopArenas) {
         this.library = library;
         this.handleRequest = handleRequest;
         this.zigInit = zigInit.orElse(MemorySegment.NULL);
         this.requestDeinit = requestDeinit.orElse(MemorySegment.NULL);
+        this.nonBlocking = nonBlocking;
+        this.eventLoopArenas = eventLoopArenas;
     }
 
     @Override
     public Handled handle(Request request) {
-        return handle(request, NativeWorker.currentArena().orElseThrow(
-                () -> new IllegalStateException("native plugins run on native worker threads only")));
+        Optional<WorkerArena> worker = NativeWorker.currentArena();
+        if (worker.isPresent()) {
+            return handle(request, worker.get());
+        }
+        if (!nonBlocking) {
+            throw new IllegalStateException("a library that may block runs on native worker threads only");
+        }
+        return handle(request, eventLoopArenas.get());
+    }
+
+    @Override
+    public boolean nonBlocking() {
+        return nonBlocking;
     }
 
     /** One call with {@code arena} as the worker's memory; the arena must belong to the calling thread. */
