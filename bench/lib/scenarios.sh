@@ -17,6 +17,9 @@ scenario() {
     hello-native)
       S_PATH=/hello S_POST=0 S_BODY="Hello, World!" S_TYPE=text/plain
       S_WHAT='flexilib: native plugin `libhello.so`; nginx: `return 200` with the same 13-byte body' ;;
+    hello-native-workers)
+      S_PATH=/hello-workers S_POST=0 S_BODY="Hello, World!" S_TYPE=text/plain
+      S_WHAT='flexilib: the same hello built without `flexilib_nonblocking` (`libhello-workers.so`), on the native workers as FlexiLib runs it; nginx: the same body' ;;
     hello-java)
       # examples/java/hello's HelloHandler answers at any path; without a
       # ?name= it greets the world, as text/plain; charset=utf-8.
