@@ -38,14 +38,6 @@ await_200() {  # URL NAME
   die "$2 did not answer 200 at $1; logs are in $work"
 }
 
-rss_kb() {  # PID: resident kB of the process and its descendants
-  local total=0 pid
-  for pid in $1 $(descendants "$1"); do
-    total=$((total + $(awk '/^VmRSS/ {print $2}' "/proc/$pid/status" 2>/dev/null || echo 0)))
-  done
-  echo "$total"
-}
-
 install_tools
 command -v curl >/dev/null || die "curl is missing"
 for built in flexilib-server/target/flexilib-server.jar examples/native/build/libhello.so examples/native/build/libecho.so \

@@ -28,6 +28,14 @@ descendants() {
   done
 }
 
+rss_kb() {  # PID: resident kB of the process and its descendants
+  local total=0 pid
+  for pid in $1 $(descendants "$1"); do
+    total=$((total + $(awk '/^VmRSS/ {print $2}' "/proc/$pid/status" 2>/dev/null || echo 0)))
+  done
+  echo "$total"
+}
+
 listener_pids() {
   # Prints the pids of the processes that hold a listening socket on port $1.
   ss -Hltnp "sport = :$1" 2>/dev/null | grep -o 'pid=[0-9]*' | cut -d= -f2 | sort -un || true
