@@ -210,7 +210,7 @@ public final class PluginSlot extends RefCounted {
         try {
             plugin = host.load(spec, copy.path());
         } catch (RuntimeException e) {
-            PrivateCopies.deleteQuietly(copy.path());
+            FileTrees.deleteQuietly(copy.path());
             throw e instanceof PluginLoadException p ? p : new PluginLoadException(e.toString(), e);
         }
         failure = null;

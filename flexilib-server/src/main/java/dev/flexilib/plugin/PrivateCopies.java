@@ -5,9 +5,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.util.Comparator;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.stream.Stream;
 
 /**
  * Each generation is loaded from its own copy of the plugin file, at a path
@@ -45,33 +43,21 @@ final class PrivateCopies implements AutoCloseable {
             try {
                 Files.copy(source, target, StandardCopyOption.REPLACE_EXISTING);
             } catch (IOException e) {
-                deleteQuietly(target);
+                FileTrees.deleteQuietly(target);
                 throw new PluginLoadException("cannot copy plugin file " + source + ": " + e, e);
             }
             FileFingerprint after = FileFingerprint.of(source);
             if (after.equals(before)) {
                 return new Copy(target, after);
             }
-            deleteQuietly(target);
+            FileTrees.deleteQuietly(target);
             before = after;
         }
         throw new PluginLoadException("plugin file " + source + " kept changing while it was copied");
     }
 
-    static void deleteQuietly(Path file) {
-        try {
-            Files.deleteIfExists(file);
-        } catch (IOException ignored) {
-            // a leftover copy in the temporary directory harms nothing and goes with it at close
-        }
-    }
-
     @Override
     public void close() {
-        try (Stream<Path> files = Files.walk(directory)) {
-            files.sorted(Comparator.reverseOrder()).forEach(PrivateCopies::deleteQuietly);
-        } catch (IOException ignored) {
-            // the directory is under the system's temporary directory
-        }
+        FileTrees.delete(directory);
     }
 }

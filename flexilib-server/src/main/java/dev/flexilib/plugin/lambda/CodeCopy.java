@@ -1,5 +1,6 @@
 package dev.flexilib.plugin.lambda;
 
+import dev.flexilib.plugin.FileTrees;
 import dev.flexilib.plugin.PluginLoadException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -8,7 +9,6 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermission;
-import java.util.Comparator;
 import java.util.EnumSet;
 import java.util.Set;
 import java.util.function.Predicate;
@@ -48,7 +48,7 @@ final class CodeCopy {
                 throw new PluginLoadException("the function's code " + code + " does not exist");
             }
         } catch (IOException e) {
-            delete(taskRoot);
+            FileTrees.delete(taskRoot);
             throw new PluginLoadException("cannot copy the function's code " + code + ": " + e, e);
         }
     }
@@ -102,23 +102,6 @@ final class CodeCopy {
             permissions.addAll(Set.of(PosixFilePermission.OWNER_EXECUTE, PosixFilePermission.GROUP_EXECUTE,
                     PosixFilePermission.OTHERS_EXECUTE));
             Files.setPosixFilePermissions(bootstrap, permissions);
-        }
-    }
-
-    static void delete(Path directory) {
-        if (!Files.exists(directory)) {
-            return;
-        }
-        try (Stream<Path> files = Files.walk(directory)) {
-            files.sorted(Comparator.reverseOrder()).forEach(file -> {
-                try {
-                    Files.deleteIfExists(file);
-                } catch (IOException ignored) {
-                    // a leftover under the temporary directory goes with the host's scratch directory
-                }
-            });
-        } catch (IOException ignored) {
-            // as above
         }
     }
 }

@@ -6,6 +6,7 @@ import dev.flexilib.config.FunctionConfig;
 import dev.flexilib.config.PluginSpec;
 import dev.flexilib.config.SamTemplate;
 import dev.flexilib.http.LocalListeners;
+import dev.flexilib.plugin.FileTrees;
 import dev.flexilib.plugin.Plugin;
 import dev.flexilib.plugin.PluginHost;
 import dev.flexilib.plugin.PluginLoadException;
@@ -280,7 +281,7 @@ public final class LambdaHost implements PluginHost {
 
     void unloaded(Function function) {
         functions.remove(function);
-        CodeCopy.delete(function.taskRoot());
+        FileTrees.delete(function.taskRoot());
     }
 
     @Override
@@ -312,7 +313,7 @@ public final class LambdaHost implements PluginHost {
                 shared.timers().shutdownNow();
                 shared.launcher().close();
                 shared.listeners().close();
-                CodeCopy.delete(shared.scratch());
+                FileTrees.delete(shared.scratch());
             }
         }
     }

@@ -7,6 +7,7 @@ import dev.flexilib.config.ConfigException;
 import dev.flexilib.config.PluginSpec;
 import dev.flexilib.config.WorkerConfig;
 import dev.flexilib.plugin.ChildProcesses;
+import dev.flexilib.plugin.FileTrees;
 import dev.flexilib.plugin.Plugin;
 import dev.flexilib.plugin.PluginHost;
 import dev.flexilib.plugin.PluginLoadException;
@@ -29,7 +30,6 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.stream.Stream;
 
 /**
  * Hosts Cloudflare Workers ({@code worker.js}, {@code wrangler.toml} routes): each
@@ -255,11 +255,7 @@ public final class WorkersHost implements PluginHost {
                 processes.close();
             }
             if (scratch != null) {
-                try (Stream<Path> files = Files.walk(scratch)) {
-                    files.sorted(Comparator.reverseOrder()).forEach(file -> file.toFile().delete());
-                } catch (IOException | UncheckedIOException e) {
-                    // a temporary directory left behind
-                }
+                FileTrees.delete(scratch);
             }
         }
     }
