@@ -129,7 +129,7 @@ build_flexilib() {
   fi
   # bin/build also trains the AOT caches bin/flexilib starts with; a jar built another way has none
   local aot="$repo/flexilib-server/target/aot"
-  if [ -x "$repo/bin/lib/aot-train" ] && { [ ! "$aot/server.aot" -nt "$JAR" ] || [ ! "$aot/supervisor.aot" -nt "$JAR" ]; }; then
+  if [ -x "$repo/bin/lib/aot-train" ] && [ ! "$aot/server.aot" -nt "$JAR" ]; then
     log "bench: training flexilib's AOT caches (bin/lib/aot-train), as bin/build does"
     "$repo/bin/lib/aot-train" >&2 || die "bin/lib/aot-train failed."
   fi

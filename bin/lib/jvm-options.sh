@@ -1,6 +1,6 @@
 # Sourced by bin/flexilib (and read by the tests that run the server as users do): the JVM
-# options of the serving JVM and of the supervisor, in server_jvm_options and
-# supervisor_jvm_options. See the README for what each bought.
+# options of the serving JVM and of the JVM that runs the other commands (check, new, and
+# sam until it becomes the supervisor), in server_jvm_options and command_jvm_options. See the README for what each bought.
 
 # JVM warnings go to stderr, and so does what the JVM itself prints when it gives up (such as
 # "Terminating due to java.lang.OutOfMemoryError"): stdout is the access log.
@@ -15,6 +15,6 @@ logging="-Xlog:disable -Xlog:all=warning:stderr -XX:+DisplayVMOutputToStderr"
 gc="-XX:+UseParallelGC"
 case " ${FLEXILIB_JAVA_OPTS:-} " in *" -XX:+Use"*"GC "*) gc="" ;; esac
 server_jvm_options="$gc -Xms8m -Xmx64m -Dio.netty.jfr.enabled=false $logging"
-# The supervisor only waits on its child and forwards signals: a small heap, the C1 compiler alone.
-supervisor_jvm_options="-Xms4m -Xmx24m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:CICompilerCount=1
+# The other commands run once and briefly: a small heap, the C1 compiler alone.
+command_jvm_options="-Xms4m -Xmx24m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:CICompilerCount=1
   -XX:-UsePerfData $logging"

@@ -24,6 +24,7 @@ import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
+import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Collectors;
@@ -56,15 +57,15 @@ public final class Server implements AutoCloseable {
      */
     public static Server start(ServerSettings settings, Path configFile, OutputStream accessLogOut,
                                Diagnostics diagnostics) throws InterruptedException, IOException {
-        return start(settings, false, configFile, accessLogOut, diagnostics);
+        return start(settings, OptionalInt.empty(), configFile, accessLogOut, diagnostics);
     }
 
     /**
-     * As {@link #start(ServerSettings, Path, OutputStream, Diagnostics)}; with
-     * {@code inheritedSocket} it serves the listening socket on standard input
-     * (the supervisor's) instead of binding one.
+     * As {@link #start(ServerSettings, Path, OutputStream, Diagnostics)}; with an
+     * {@code inheritedSocket} it serves the listening socket this process has as
+     * that descriptor (0 from the supervisor, 3 from systemd) instead of binding one.
      */
-    public static Server start(ServerSettings settings, boolean inheritedSocket, Path configFile,
+    public static Server start(ServerSettings settings, OptionalInt inheritedSocket, Path configFile,
                                OutputStream accessLogOut, Diagnostics diagnostics)
             throws InterruptedException, IOException {
         RouteConfig config = ProxyIni.read(configFile, settings.sam());

@@ -28,6 +28,15 @@ public final class Gcc {
         for (String define : defines) {
             command.add("-D" + define);
         }
+        return gcc(name, command, output);
+    }
+
+    /** Compiles the test program {@code name} (a {@code main}, not a plugin) to {@code output}. */
+    public static Path program(String name, Path output) throws IOException, InterruptedException {
+        return gcc(name, new ArrayList<>(List.of("gcc", "-O2", "-Wall", "-o", output.toString())), output);
+    }
+
+    private static Path gcc(String name, List<String> command, Path output) throws IOException, InterruptedException {
         command.add(source(name).toString());
         Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
         String output0 = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

@@ -39,11 +39,21 @@ public final class ServerProcess implements AutoCloseable {
         return start(directory, env, List.of(), args);
     }
 
-    /** Runs {@code flexilib ARGS} with extra JVM options for the process started (the supervisor, unless --no-supervisor). */
+    /**
+     * Runs {@code flexilib ARGS} with extra JVM options for the JVM started (which,
+     * to serve with a supervisor, becomes the native supervisor once it has read its
+     * command line, as {@code flexilib sam} does).
+     */
     public static ServerProcess start(Path directory, Map<String, String> env, List<String> jvmOptions, String... args)
             throws IOException {
-        List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElseThrow(),
-                "--enable-native-access=ALL-UNNAMED"));
+        return start(List.of(), directory, env, jvmOptions, args);
+    }
+
+    /** As {@link #start(Path, Map, List, String...)}, started by {@code starter} (a program and its arguments). */
+    public static ServerProcess start(List<String> starter, Path directory, Map<String, String> env,
+                                      List<String> jvmOptions, String... args) throws IOException {
+        List<String> command = new ArrayList<>(starter);
+        command.addAll(List.of(ProcessHandle.current().info().command().orElseThrow(), "--enable-native-access=ALL-UNNAMED"));
         command.addAll(jvmOptions);
         command.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName()));
         command.addAll(List.of(args));
@@ -55,12 +65,12 @@ public final class ServerProcess implements AutoCloseable {
     }
 
     /**
-     * Runs {@code flexilib serve ARGS} with the supervisor and the serving child on the
-     * JVM options {@code bin/flexilib} gives them (read from bin/lib/jvm-options.sh).
+     * Runs {@code flexilib serve ARGS} with the serving child on the JVM options
+     * {@code bin/flexilib} gives it (read from bin/lib/jvm-options.sh).
      */
     public static ServerProcess launched(Path directory, Map<String, String> env, String... args)
             throws IOException, InterruptedException {
-        List<String> jvm = new ArrayList<>(launcherOptions("supervisor_jvm_options"));
+        List<String> jvm = new ArrayList<>(launcherOptions("command_jvm_options"));
         jvm.add("-D" + Supervisor.SERVER_JAVA_OPTIONS + "=" + String.join(" ", launcherOptions("server_jvm_options")));
         List<String> serve = new ArrayList<>(List.of("serve"));
         serve.addAll(List.of(args));

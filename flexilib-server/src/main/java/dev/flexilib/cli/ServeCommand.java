@@ -3,7 +3,6 @@ package dev.flexilib.cli;
 import dev.flexilib.Diagnostics;
 import dev.flexilib.Server;
 import dev.flexilib.config.ConfigException;
-import dev.flexilib.config.ProxyIni;
 import dev.flexilib.config.ServerSettings;
 import dev.flexilib.supervisor.Supervisor;
 import java.io.FileDescriptor;
@@ -12,6 +11,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.OptionalInt;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -22,7 +22,8 @@ import sun.misc.Signal;
 /**
  * Serves until SIGTERM or SIGINT. By default a small supervisor process owns the
  * listening socket and runs the server as its child (see {@link Supervisor});
- * {@code --no-supervisor} serves in this one process.
+ * {@code --no-supervisor} serves in this one process, on a socket it binds or
+ * one systemd passes it (socket activation).
  */
 @Command(name = "serve", mixinStandardHelpOptions = true,
         description = "Serves the routes of the config file (default: ./proxy.ini). Environment: PORT, "
@@ -58,11 +59,14 @@ final class ServeCommand implements Callable<Integer> {
             return 2;
         }
         if (!noSupervisor && !inheritedSocket) {
-            return supervise(settings, config, environment);
+            IOException failed = Supervisor.become(ServerChild.command(config), environment);
+            System.err.println("flexilib: cannot start: " + failed.getMessage());
+            return 1;
         }
         Server server;
         try {
-            server = Server.start(settings, inheritedSocket, config, new FileOutputStream(FileDescriptor.out),
+            OptionalInt socket = inheritedSocket ? OptionalInt.of(0) : systemdSocket(variables);
+            server = Server.start(settings, socket, config, new FileOutputStream(FileDescriptor.out),
                     Diagnostics.toStderr());
         } catch (ConfigException e) {
             printErrors(e);
@@ -71,25 +75,19 @@ final class ServeCommand implements Callable<Integer> {
             System.err.println("flexilib: cannot start: " + e.getMessage());
             return 1;
         }
+        Supervisor.ready();
         return serveUntilStopped(server, settings, inheritedSocket);
     }
 
-    /** Checks the config before binding anything, so a broken file fails fast instead of crash-looping children. */
-    private static int supervise(ServerSettings settings, Path config, Map<String, String> environment)
-            throws InterruptedException {
-        try {
-            ProxyIni.read(config, settings.sam());
-        } catch (ConfigException e) {
-            printErrors(e);
-            return 1;
-        }
-        try {
-            return Supervisor.run(settings.listenAddress(), settings.port(), ServerChild.command(config), environment,
-                    settings.shutdownTimeout(), Diagnostics.toStderr());
-        } catch (IOException e) {
-            System.err.println("flexilib: cannot start: " + e.getMessage());
-            return 1;
-        }
+    /**
+     * systemd socket activation: the socket systemd listens on for this process
+     * (descriptor 3, the first it passes), if it passed one.
+     */
+    private static OptionalInt systemdSocket(Map<String, String> variables) {
+        String pid = variables.getOrDefault("LISTEN_PID", "").strip();
+        String fds = variables.getOrDefault("LISTEN_FDS", "").strip();
+        boolean ours = pid.equals(Long.toString(ProcessHandle.current().pid())) && fds.matches("[1-9][0-9]*");
+        return ours ? OptionalInt.of(3) : OptionalInt.empty();
     }
 
     private static int serveUntilStopped(Server server, ServerSettings settings, boolean child)

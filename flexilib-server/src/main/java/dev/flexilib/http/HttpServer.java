@@ -33,6 +33,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.OptionalInt;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -57,10 +58,11 @@ public final class HttpServer implements AutoCloseable {
 
     /**
      * Starts serving: on a socket it binds to the configured address, or, with
-     * {@code inherited}, on the listening socket this process received as its
-     * standard input from the supervisor. Throws if the socket cannot be had.
+     * {@code inherited}, on the listening socket this process received as that
+     * descriptor (0 from the supervisor, 3 from systemd). Throws if the socket
+     * cannot be had.
      */
-    public static HttpServer start(ServerSettings settings, boolean inherited, RequestHandler handler,
+    public static HttpServer start(ServerSettings settings, OptionalInt inherited, RequestHandler handler,
                                    AccessLog accessLog, Diagnostics diagnostics) throws InterruptedException, IOException {
         boolean epoll = Epoll.isAvailable();
         IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
@@ -74,8 +76,8 @@ public final class HttpServer implements AutoCloseable {
                             new Upstreams(epoll, settings.proxyConnectTimeout(), settings.proxyPassesHost()),
                             accessLog, diagnostics), connections));
             Channel channel;
-            if (inherited) {
-                ServerChannel server = inheritedChannel(epoll);
+            if (inherited.isPresent()) {
+                ServerChannel server = inheritedChannel(epoll, inherited.getAsInt());
                 channel = bootstrap.channelFactory(() -> server).register().sync().channel();
             } else {
                 channel = bootstrap.channel(epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class)
@@ -93,19 +95,22 @@ public final class HttpServer implements AutoCloseable {
     }
 
     /**
-     * The listening socket on standard input (file descriptor 0), as the supervisor
-     * passes it. With epoll, Netty takes descriptor 0 itself. The JDK's
-     * {@code System.inheritedChannel()} (used for NIO) holds a duplicate of it, and
-     * closing that channel points stdout and stderr at /dev/null, so the epoll path
-     * never creates it.
+     * The listening socket this process received as descriptor {@code fd}: 0 from
+     * the supervisor, 3 from systemd. With epoll, Netty takes the descriptor
+     * itself. The JDK's {@code System.inheritedChannel()} (used for NIO, for
+     * descriptor 0 only) holds a duplicate of it, and closing that channel points
+     * stdout and stderr at /dev/null, so the epoll path never creates it.
      */
-    private static ServerChannel inheritedChannel(boolean epoll) throws IOException {
+    private static ServerChannel inheritedChannel(boolean epoll, int fd) throws IOException {
         if (epoll) {
-            String fd0 = Files.readSymbolicLink(Path.of("/proc/self/fd/0")).toString();
-            if (!fd0.startsWith("socket:")) {
-                throw new IOException("standard input is " + fd0 + ", not the supervisor's listening socket");
+            String what = Files.readSymbolicLink(Path.of("/proc/self/fd/" + fd)).toString();
+            if (!what.startsWith("socket:")) {
+                throw new IOException("descriptor " + fd + " is " + what + ", not a listening socket");
             }
-            return new EpollServerSocketChannel(0);
+            return new EpollServerSocketChannel(fd);
+        }
+        if (fd != 0) {
+            throw new IOException("a socket from systemd needs Netty's epoll transport, which is not available here");
         }
         if (!(System.inheritedChannel() instanceof ServerSocketChannel socket)) {
             throw new IOException("standard input is not a listening socket: --inherited-socket is for the supervisor's child");

@@ -33,6 +33,8 @@ class CommandLineTest {
         try (ServerProcess process = ServerProcess.start(dir, Map.of("PORT", "0"))) {
             assertThat(process.awaitExit()).isEqualTo(1);
             assertThat(process.stderr()).contains("proxy.ini:2: expected 'KEY = VALUE'");
+            assertThat(process.stderr().lines().filter(line -> line.contains("child.started")))
+                    .as("a child that cannot start is not started again").hasSize(1);
         }
     }
 

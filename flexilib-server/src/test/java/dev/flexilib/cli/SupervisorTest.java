@@ -175,6 +175,36 @@ class SupervisorTest {
         }
     }
 
+    @Test
+    void theSupervisorAndAServerWithoutOneServeTheSocketSystemdPasses() throws Exception {
+        Path activate = Gcc.program("socket_activate", dir.resolve("socket-activate"));
+        Files.writeString(dir.resolve("proxy.ini"), "/hello = " + TestServer.example("hello") + "\n");
+        Path portFile = dir.resolve("port");
+
+        for (List<String> args : List.of(List.of("serve"), List.of("serve", "--no-supervisor"))) {
+            // PORT names another port: a socket from systemd is served as it is
+            try (ServerProcess process = ServerProcess.start(List.of(activate.toString(), portFile.toString()), dir,
+                    Map.of("PORT", "1"), List.of(), args.toArray(String[]::new))) {
+                int port = process.awaitPort();
+                assertThat(port).as("%s serves systemd's socket", args)
+                        .isEqualTo(Integer.parseInt(Files.readString(portFile).strip()));
+                assertThat(get(port, "/hello")).startsWith("HTTP/1.1 200").endsWith("Hello, World!");
+                if (args.size() == 1) {
+                    assertThat(process.stderr()).contains("supervisor.started listening on 127.0.0.1:" + port
+                            + " (a socket from systemd; ");
+                    long child = latestChild(process);
+                    kill9(child);
+                    process.awaitStderr(line -> line.contains("child.exited server child " + child));
+                    assertThat(get(port, "/hello")).as("the next child serves the same socket").endsWith("Hello, World!");
+                } else {
+                    assertThat(process.stderr()).doesNotContain("supervisor.started");
+                }
+                process.signal("TERM");
+                assertThat(process.awaitExit()).isZero();
+            }
+        }
+    }
+
     private static long countMatches(String text, String part) {
         return text.lines().filter(line -> line.contains(part)).count();
     }
