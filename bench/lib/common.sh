@@ -93,7 +93,8 @@ flexilib_roles() {
   # flexilib_roles ROOT PORT: prints two lines, the serving pids and the
   # supervisor pids of a flexilib started as ROOT listening on PORT (either
   # line may be empty). The serving JVM is the child the supervisor starts
-  # with --inherited-socket; without one (--no-supervisor, or another build)
+  # with --inherited-socket, and the supervisor is ROOT itself (bin/flexilib
+  # execs it); without such a child (--no-supervisor, or another build)
   # every java process serves; without any java (FLEXILIB_CMD running
   # something else) the whole process tree does.
   local tree jpids pid cmdline serving="" supervisor=""
@@ -104,12 +105,14 @@ flexilib_roles() {
     cmdline=$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null || true)
     if [[ "$cmdline" == *" --inherited-socket "* ]]; then
       serving="$serving $pid"
-    else
-      supervisor="$supervisor $pid"
     fi
   done
-  if [ -z "$serving" ]; then
-    if [ -n "$jpids" ]; then serving=$jpids; supervisor=""; else serving=$tree; fi
+  if [ -n "$serving" ]; then
+    supervisor=$1
+  elif [ -n "$jpids" ]; then
+    serving=$jpids
+  else
+    serving=$tree
   fi
   # One line each, the pids a space apart.
   # shellcheck disable=SC2086

@@ -83,7 +83,7 @@ print_memory() {
   local s
   echo "Resident memory (VmRSS, MB), largest of the samples taken every ${SAMPLE_INTERVAL}s while the benchmark ran (one flexilib and one nginx serve every scenario, in this order):"
   echo
-  echo '| while | flexilib serving JVM (child) | flexilib supervisor JVM | nginx master + workers |'
+  echo '| while | flexilib serving JVM (child) | flexilib supervisor | nginx master + workers |'
   echo '| --- | ---: | ---: | ---: |'
   for s in idle $SCENARIOS all; do
     local p=$s label=$s
