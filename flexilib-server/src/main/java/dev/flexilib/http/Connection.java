@@ -622,10 +622,13 @@ final class Connection extends ChannelInboundHandlerAdapter {
             context.close();
             return;
         }
+        Exchange exchange = current;
+        if (exchange != null && exchange.proxy() != null) {
+            exchange.proxy().checkTimeout(now); // the upstream's response timeout
+        }
         if (closing) {
             return;
         }
-        Exchange exchange = current;
         if (exchange != null && exchange.immediate() == null && exchange.proxy() == null
                 && now - dispatchedNanos > shared.requestTimeoutNanos) {
             timedOut(exchange);

@@ -293,8 +293,11 @@ class ProxyTest {
              TestServer server = TestServer.start(TestServer.settings("FLEXILIB_REQUEST_TIMEOUT_S", "1"),
                      TestServer.writeConfig(dir, "/ = http://127.0.0.1:" + silent.getLocalPort() + "\n"))) {
             HttpResponse<String> response = server.get("/slow");
+            // and for a client that closes after the exchange
+            String closing = RawHttp.exchange(server.port(), "GET /slow HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
 
             assertThat(response.statusCode()).isEqualTo(504);
+            assertThat(closing).startsWith("HTTP/1.1 504 ");
             server.awaitEvent(Event.PROXY_FAILED, m -> m.contains("no response within"));
         }
     }
