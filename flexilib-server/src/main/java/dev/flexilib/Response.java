@@ -8,9 +8,15 @@ import java.util.Objects;
  * One complete HTTP response as a plugin produced it. An empty {@code reason}
  * means the standard reason phrase of {@code status}. Framing headers
  * (Content-Length, Transfer-Encoding, Connection) are the server's business and
- * are replaced when the response is written.
+ * are replaced when the response is written. A response dropped unwritten
+ * releases its {@link ResponseBody}.
  */
-public record Response(int status, String reason, List<Header> headers, byte[] body) {
+public record Response(int status, String reason, List<Header> headers, ResponseBody body) {
+
+    /** A response whose body is these bytes, handed over by the caller. */
+    public Response(int status, String reason, List<Header> headers, byte[] body) {
+        this(status, reason, headers, ResponseBody.of(body));
+    }
 
     public Response {
         Objects.requireNonNull(reason, "reason");

@@ -72,7 +72,8 @@ public final class Server implements AutoCloseable {
         warn(config, diagnostics);
         LambdaHost lambda = new LambdaHost(diagnostics, settings.lambdaIdleTimeout(), settings.sam());
         Plugins plugins = new Plugins(Map.of(
-                PluginSpec.Kind.NATIVE, new NativeHost(settings.workerThreads(), settings.preallocationBytes()),
+                PluginSpec.Kind.NATIVE, new NativeHost(settings.workerThreads(), settings.preallocationBytes(),
+                        HttpServer.responseMemory()),
                 PluginSpec.Kind.JAVA, new JavaHost(diagnostics, settings.javaConcurrency()),
                 PluginSpec.Kind.LAMBDA, lambda, PluginSpec.Kind.SAM, lambda,
                 PluginSpec.Kind.WORKER, new WorkersHost(diagnostics, System.getenv()),

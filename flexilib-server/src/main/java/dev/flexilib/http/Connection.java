@@ -504,6 +504,7 @@ final class Connection extends ChannelInboundHandlerAdapter {
     /** Answers {@code exchange} unless it was answered already (a late answer after its timeout is dropped). */
     private void complete(Exchange exchange, Handled handled) {
         if (exchange != current) {
+            handled.response().body().release();
             return;
         }
         current = null;
@@ -512,6 +513,7 @@ final class Connection extends ChannelInboundHandlerAdapter {
             exchange.release(shared.budget);
         }
         if (!context.channel().isActive()) {
+            handled.response().body().release();
             return;
         }
         long ttfb = System.nanoTime() - exchange.headNanos();
@@ -524,6 +526,7 @@ final class Connection extends ChannelInboundHandlerAdapter {
         } catch (IllegalArgumentException e) {
             shared.diagnostics.warn(Event.REQUEST_FAILED, exchange.request().target()
                     + ": the plugin's response is not valid HTTP: " + e.getMessage());
+            handled.response().body().release();
             answer = new Handled(Response.text(500, "Internal Server Error\n"), handled.preAllocated(),
                     handled.allocated());
             response = ResponseWriter.toNetty(answer.response(), exchange.head());
@@ -604,7 +607,7 @@ final class Connection extends ChannelInboundHandlerAdapter {
     private void log(Exchange exchange, Handled handled, long ttfb) {
         Request request = exchange.request();
         shared.accessLog.log(new AccessLog.Entry(request.remoteAddress(), request.method(), request.target(),
-                request.protocol(), handled.response().status(), ttfb, handled.response().body().length,
+                request.protocol(), handled.response().status(), ttfb, handled.response().body().length(),
                 System.nanoTime() - exchange.headNanos(), handled.preAllocated(), handled.allocated()));
     }
 

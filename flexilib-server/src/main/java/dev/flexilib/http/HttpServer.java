@@ -2,6 +2,7 @@ package dev.flexilib.http;
 
 import dev.flexilib.AccessLog;
 import dev.flexilib.Diagnostics;
+import dev.flexilib.ResponseMemory;
 import dev.flexilib.config.ServerSettings;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.Unpooled;
@@ -54,6 +55,11 @@ public final class HttpServer implements AutoCloseable {
         this.channel = channel;
         this.transport = transport;
         this.connections = connections;
+    }
+
+    /** Memory for plugins' response bodies that the sockets are written from (Netty's pooled direct memory). */
+    public static ResponseMemory responseMemory() {
+        return DirectBodies.INSTANCE;
     }
 
     /**

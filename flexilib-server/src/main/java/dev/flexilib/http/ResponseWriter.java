@@ -2,6 +2,8 @@ package dev.flexilib.http;
 
 import dev.flexilib.Header;
 import dev.flexilib.Response;
+import dev.flexilib.ResponseBody;
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
@@ -20,8 +22,9 @@ final class ResponseWriter {
     private ResponseWriter() {}
 
     /**
-     * The response as Netty writes it. Throws IllegalArgumentException when the
-     * plugin's status, reason or headers cannot be sent as valid HTTP.
+     * The response as Netty writes it, which from then on owns the response's body. Throws
+     * IllegalArgumentException when the plugin's status, reason or headers cannot be sent as valid
+     * HTTP; the body is still the caller's then.
      */
     static FullHttpResponse toNetty(Response response, boolean headRequest) {
         int code = response.status();
@@ -31,11 +34,8 @@ final class ResponseWriter {
         HttpResponseStatus status = response.reason().isEmpty() ? HttpResponseStatus.valueOf(code)
                 : new HttpResponseStatus(code, response.reason());
         boolean bodyAllowed = code != 204 && code != 304;
-        byte[] body = response.body();
-        FullHttpResponse netty = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status,
-                headRequest || !bodyAllowed ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(body),
-                DefaultHttpHeadersFactory.headersFactory(), DefaultHttpHeadersFactory.trailersFactory());
-        HttpHeaders headers = netty.headers();
+        ResponseBody body = response.body();
+        HttpHeaders headers = DefaultHttpHeadersFactory.headersFactory().newHeaders();
         boolean contentType = false;
         for (Header header : response.headers()) {
             String name = header.name();
@@ -49,8 +49,16 @@ final class ResponseWriter {
             headers.set(HttpHeaderNames.CONTENT_TYPE, "text/plain");
         }
         if (bodyAllowed) {
-            headers.set(HttpHeaderNames.CONTENT_LENGTH, body.length);
+            headers.set(HttpHeaderNames.CONTENT_LENGTH, body.length());
         }
-        return netty;
+        ByteBuf content;
+        if (headRequest || !bodyAllowed) {
+            body.release();
+            content = Unpooled.EMPTY_BUFFER;
+        } else {
+            content = DirectBodies.content(body);
+        }
+        return new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, content, headers,
+                DefaultHttpHeadersFactory.trailersFactory().newHeaders());
     }
 }

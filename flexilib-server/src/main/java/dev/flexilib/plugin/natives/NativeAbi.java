@@ -8,6 +8,8 @@ import dev.flexilib.Header;
 import dev.flexilib.Request;
 import dev.flexilib.RequestBody;
 import dev.flexilib.Response;
+import dev.flexilib.ResponseBody;
+import dev.flexilib.ResponseMemory;
 import dev.flexilib.plugin.PluginFailure;
 import java.lang.foreign.MemorySegment;
 import java.nio.charset.StandardCharsets;
@@ -56,10 +58,13 @@ final class NativeAbi {
         return struct;
     }
 
-    /** Copies the plugin's response out of native memory; throws {@link PluginFailure} if it is malformed. */
-    static Response readResponse(MemorySegment pointer) {
+    /**
+     * Copies the plugin's response out of native memory, the body into {@code memory} (last, once the rest
+     * was found well-formed); throws {@link PluginFailure} if it is malformed.
+     */
+    static Response readResponse(MemorySegment pointer, ResponseMemory memory) {
         MemorySegment struct = pointer.reinterpret(RESPONSE_SIZE);
-        byte[] body = bytes(struct, 0, "body");
+        MemorySegment body = segment(struct, 0, "body");
         long count = struct.get(JAVA_LONG, 24);
         if (count < 0 || count > MAX_RESPONSE_HEADERS) {
             throw new PluginFailure("response headers_len " + count + " is not a plausible header count");
@@ -76,7 +81,9 @@ final class NativeAbi {
         if (status != 0 && (status < 100 || status > 999)) {
             throw new PluginFailure("response status " + Long.toUnsignedString(status) + " is not an HTTP status");
         }
-        return new Response(status == 0 ? 200 : (int) status, text(struct, 40, "reason"), headers, body);
+        String reason = text(struct, 40, "reason");
+        return new Response(status == 0 ? 200 : (int) status, reason, headers,
+                body.byteSize() == 0 ? ResponseBody.EMPTY : memory.copyOf(body));
     }
 
     private static MemorySegment allocate(WorkerArena arena, long size, long alignment) {
@@ -110,14 +117,19 @@ final class NativeAbi {
 
     /** Reads the (pointer, length) pair at {@code offset} of {@code struct} and copies the bytes it names. */
     private static byte[] bytes(MemorySegment struct, long offset, String what) {
+        return segment(struct, offset, what).toArray(JAVA_BYTE);
+    }
+
+    /** The memory the (pointer, length) pair at {@code offset} of {@code struct} names (empty for a length of 0). */
+    private static MemorySegment segment(MemorySegment struct, long offset, String what) {
         long length = struct.get(JAVA_LONG, offset + 8);
         if (length == 0) {
-            return new byte[0];
+            return MemorySegment.NULL;
         }
         if (length < 0 || length > Integer.MAX_VALUE - 8) {
             throw new PluginFailure("response " + what + " length " + Long.toUnsignedString(length) + " is too large");
         }
-        return pointerAt(struct, offset, length, what).toArray(JAVA_BYTE);
+        return pointerAt(struct, offset, length, what);
     }
 
     private static MemorySegment pointerAt(MemorySegment struct, long offset, long length, String what) {

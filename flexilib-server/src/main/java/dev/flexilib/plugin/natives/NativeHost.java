@@ -1,5 +1,6 @@
 package dev.flexilib.plugin.natives;
 
+import dev.flexilib.ResponseMemory;
 import dev.flexilib.config.PluginSpec;
 import dev.flexilib.plugin.Plugin;
 import dev.flexilib.plugin.PluginHost;
@@ -26,8 +27,16 @@ public final class NativeHost implements PluginHost {
     static final String NONBLOCKING = "flexilib_nonblocking";
     private final ThreadPoolExecutor workers;
     private final ThreadLocal<WorkerArena> eventLoopArenas;
+    private final ResponseMemory responseMemory;
 
+    /** A host whose response bodies are copied into arrays (no network layer's memory). */
     public NativeHost(int threads, int preallocationBytes) {
+        this(threads, preallocationBytes, ResponseMemory.HEAP);
+    }
+
+    /** A host whose plugins' response bodies are copied into {@code responseMemory}. */
+    public NativeHost(int threads, int preallocationBytes, ResponseMemory responseMemory) {
+        this.responseMemory = responseMemory;
         this.eventLoopArenas = ThreadLocal.withInitial(() -> new WorkerArena(preallocationBytes));
         AtomicInteger counter = new AtomicInteger();
         this.workers = new ThreadPoolExecutor(threads, threads, 0, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
@@ -42,7 +51,7 @@ public final class NativeHost implements PluginHost {
             MemorySegment handleRequest = library.find("handle_request").orElseThrow(() -> new PluginLoadException(
                     "the library exports no handle_request symbol (FlexiLib's ABI requires it)"));
             return new NativePlugin(library, handleRequest, library.find("zigInit"), library.find("request_deinit"),
-                    library.find(NONBLOCKING).isPresent(), eventLoopArenas);
+                    library.find(NONBLOCKING).isPresent(), eventLoopArenas, responseMemory);
         } catch (RuntimeException e) {
             library.close();
             throw e;

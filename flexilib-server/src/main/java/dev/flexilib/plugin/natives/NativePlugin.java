@@ -4,6 +4,7 @@ import static java.lang.foreign.ValueLayout.ADDRESS;
 
 import dev.flexilib.Request;
 import dev.flexilib.Response;
+import dev.flexilib.ResponseMemory;
 import dev.flexilib.Handled;
 import dev.flexilib.plugin.Plugin;
 import dev.flexilib.plugin.PluginFailure;
@@ -17,7 +18,8 @@ import java.util.Optional;
  * One loaded generation of a native library. A request runs entirely on one
  * native worker: marshal into the worker's arena, {@code zigInit} (if
  * exported), {@code handle_request}, copy the response out,
- * {@code request_deinit} (if exported), reset the arena. A library that
+ * {@code request_deinit} (if exported), reset the arena. The body is copied
+ * into the network layer's memory ({@link ResponseMemory}), once. A library that
  * exports {@code flexilib_nonblocking} runs the same way on the network event
  * loop that read the request, with an arena of that event loop's own.
  */
@@ -34,15 +36,18 @@ final class NativePlugin implements Plugin {
     private final MemorySegment requestDeinit;
     private final boolean nonBlocking;
     private final ThreadLocal<WorkerArena> eventLoopArenas;
+    private final ResponseMemory responseMemory;
 
     NativePlugin(DynamicLibrary library, MemorySegment handleRequest, Optional<MemorySegment> zigInit,
-                 Optional<MemorySegment> requestDeinit, boolean nonBlocking, ThreadLocal<WorkerArena> eventLoopArenas) {
+                 Optional<MemorySegment> requestDeinit, boolean nonBlocking, ThreadLocal<WorkerArena> eventLoopArenas,
+                 ResponseMemory responseMemory) {
         this.library = library;
         this.handleRequest = handleRequest;
         this.zigInit = zigInit.orElse(MemorySegment.NULL);
         this.requestDeinit = requestDeinit.orElse(MemorySegment.NULL);
         this.nonBlocking = nonBlocking;
         this.eventLoopArenas = eventLoopArenas;
+        this.responseMemory = responseMemory;
     }
 
     @Override
@@ -69,8 +74,15 @@ final class NativePlugin implements Plugin {
             Response response;
             try {
                 response = call(arena, nativeRequest);
-            } finally {
+            } catch (RuntimeException e) {
                 deinit();
+                throw e;
+            }
+            try {
+                deinit();
+            } catch (RuntimeException e) {
+                response.body().release();
+                throw e;
             }
             return new Handled(response, arena.preallocated(), arena.used());
         } finally {
@@ -91,7 +103,7 @@ final class NativePlugin implements Plugin {
         if (result.equals(MemorySegment.NULL)) {
             throw new PluginFailure("handle_request returned NULL");
         }
-        return NativeAbi.readResponse(result);
+        return NativeAbi.readResponse(result, responseMemory);
     }
 
     private void deinit() {
